@@ -1,0 +1,491 @@
+import logging
+
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules import module as odoo_module
+
+from ..engine import levels as level_engine
+from ..engine import profile as profile_engine
+from ..engine.dates import add_months
+
+_logger = logging.getLogger(__name__)
+
+VIP_STATES = [("none", "Not a member"), ("active", "Active"), ("lapsed", "Lapsed"), ("lost", "Lost")]
+SOFT_GROUPS = "vip_loyalty.group_vip_advisor"
+HARD_PROFILE = [
+    "name", "vip_gender", "vip_ethnicity", "vip_birthday", "vip_age_group", "email",
+    "street", "phone", "vip_clothing_size", "vip_shoe_size", "vip_body_shape",
+]
+SOFT_PROFILE = [
+    "vip_work", "vip_family", "vip_personality", "vip_consumption_habits",
+    "vip_dress_preferences", "vip_hobbies", "vip_lifestyle", "vip_service_style",
+    "vip_accepts_promotions", "vip_values",
+]
+# Written only by the ledger and the level engine.
+SYSTEM_FIELDS = {"vip_points_balance"}
+LEVEL_FIELDS = {"vip_level_id", "vip_level_since", "vip_level_valid_until"}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # -- membership -------------------------------------------------------------
+    vip_card_number = fields.Char(string="VIP Card", copy=False, index="btree_not_null", tracking=True)
+    vip_state = fields.Selection(VIP_STATES, string="VIP Status", default="none", required=True,
+                                 copy=False, index=True, tracking=True)
+    vip_level_id = fields.Many2one("vip.level", string="VIP Level", copy=False, index="btree_not_null",
+                                   tracking=True, ondelete="restrict")
+    vip_level_code = fields.Char(related="vip_level_id.code", string="Level Code")
+    vip_level_color = fields.Integer(related="vip_level_id.color", string="Level Colour")
+    vip_level_since = fields.Date(copy=False)
+    vip_level_valid_until = fields.Date(copy=False)
+    vip_enrol_date = fields.Date(string="Enrolled On", copy=False)
+    vip_enrol_shop_id = fields.Many2one("pos.config", string="Enrolled At", copy=False)
+    vip_advisor_id = fields.Many2one("res.users", string="Advisor", copy=False, index="btree_not_null",
+                                     tracking=True)
+    vip_points_balance = fields.Integer(string="Points", copy=False, readonly=True, default=0,
+                                        help="Sum of the member's ledger, kept by the system.")
+    vip_lifetime_spend = fields.Monetary(string="Lifetime Spend", copy=False, readonly=True,
+                                         currency_field="vip_currency_id")
+    vip_currency_id = fields.Many2one("res.currency", compute="_compute_vip_currency_id")
+    vip_last_purchase_date = fields.Date(copy=False, readonly=True)
+    vip_purchase_count = fields.Integer(copy=False, readonly=True)
+    vip_level_history_ids = fields.One2many("vip.level.history", "partner_id", string="Level History")
+    vip_points_entry_ids = fields.One2many("vip.points.entry", "partner_id", string="Points Ledger")
+    vip_open_lot_ids = fields.One2many("vip.points.entry", "partner_id", string="Open Lots",
+                                       domain=[("remaining", ">", 0)])
+
+    # -- hard profile (20%) -----------------------------------------------------
+    vip_gender = fields.Selection([("female", "Female"), ("male", "Male"), ("other", "Other")], string="Gender")
+    vip_ethnicity = fields.Char(string="Ethnicity")
+    vip_birthday = fields.Date(string="Birthday")
+    vip_age_group = fields.Selection(
+        [("u25", "Under 25"), ("25_34", "25-34"), ("35_44", "35-44"), ("45_54", "45-54"), ("55p", "55 and over")],
+        string="Age Group", compute="_compute_vip_age_group", store=True, readonly=False,
+    )
+    vip_clothing_size = fields.Char(string="Clothing Size")
+    vip_shoe_size = fields.Char(string="Shoe Size")
+    vip_body_shape = fields.Char(string="Body Shape")
+
+    # -- soft profile (80%), store staff only -------------------------------------
+    vip_work = fields.Char(string="Work", groups=SOFT_GROUPS)
+    vip_family = fields.Char(string="Family", groups=SOFT_GROUPS)
+    vip_personality = fields.Char(string="Personality", groups=SOFT_GROUPS)
+    vip_consumption_habits = fields.Text(string="Consumption Habits", groups=SOFT_GROUPS)
+    vip_dress_preferences = fields.Text(string="Dress Preferences", groups=SOFT_GROUPS)
+    vip_hobbies = fields.Char(string="Hobbies", groups=SOFT_GROUPS)
+    vip_lifestyle = fields.Char(string="Lifestyle", groups=SOFT_GROUPS)
+    vip_service_style = fields.Char(string="Preferred Service Style", groups=SOFT_GROUPS)
+    vip_accepts_promotions = fields.Selection([("yes", "Yes"), ("no", "No")], string="Accepts Promotions",
+                                              groups=SOFT_GROUPS)
+    vip_values = fields.Char(string="Values", groups=SOFT_GROUPS)
+    vip_profile_completeness = fields.Float(string="Profile Completeness (%)", compute="_compute_vip_profile_completeness",
+                                            store=True, aggregator="avg")
+
+    def init(self):
+        # A card number is unique per company; shared partners (no company) share one space.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS res_partner_vip_card_company_uniq
+                ON res_partner (vip_card_number, COALESCE(company_id, 0))
+                WHERE vip_card_number IS NOT NULL
+            """
+        )
+
+    # -- computes -----------------------------------------------------------------
+
+    def _compute_vip_currency_id(self):
+        for partner in self:
+            partner.vip_currency_id = (partner.company_id or self.env.company).currency_id
+
+    @api.depends("vip_birthday")
+    def _compute_vip_age_group(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            if not partner.vip_birthday:
+                continue
+            age = today.year - partner.vip_birthday.year - (
+                (today.month, today.day) < (partner.vip_birthday.month, partner.vip_birthday.day)
+            )
+            partner.vip_age_group = (
+                "u25" if age < 25 else "25_34" if age < 35 else "35_44" if age < 45 else "45_54" if age < 55 else "55p"
+            )
+
+    @api.depends(*HARD_PROFILE, *SOFT_PROFILE)
+    def _compute_vip_profile_completeness(self):
+        # Search, not _get_for_company: this runs at install, before the programme data exists.
+        program = self.env["vip.program"].sudo().search([("company_id", "=", self.env.company.id)], limit=1)
+        if not program:
+            self.vip_profile_completeness = 0.0
+            return
+        for partner in self:
+            partner.vip_profile_completeness = profile_engine.completeness(
+                [partner[f] for f in HARD_PROFILE],
+                [partner[f] for f in SOFT_PROFILE],
+                program.profile_hard_weight,
+                program.profile_soft_weight,
+            )
+
+    @api.model
+    def _vip_recompute_completeness(self):
+        """Called once the programme's weights exist, and when they change."""
+        partners = self.with_context(active_test=False).search([])
+        self.env.add_to_compute(self._fields["vip_profile_completeness"], partners)
+        partners._recompute_recordset(["vip_profile_completeness"])
+
+    # -- constraints ----------------------------------------------------------------
+
+    @api.constrains("vip_card_number", "vip_state", "company_id")
+    def _check_vip_card_number(self):
+        for partner in self:
+            if partner.vip_state == "none" and not partner.vip_card_number:
+                continue
+            card = partner.vip_card_number
+            if not card or not card.strip():
+                raise ValidationError(_("A VIP member needs a card number (%s).", partner.display_name))
+            if not profile_engine.is_valid_card(card):
+                raise ValidationError(_(
+                    "The card number %(card)s is not valid: use 3 to 32 letters, digits or dashes.", card=card,
+                ))
+            duplicate = self.sudo().with_context(active_test=False).search([
+                ("id", "!=", partner.id),
+                ("vip_card_number", "=", card),
+                ("company_id", "=", partner.company_id.id),
+            ], limit=1)
+            if duplicate:
+                raise ValidationError(_(
+                    "The card number %(card)s already belongs to %(other)s.", card=card, other=duplicate.display_name,
+                ))
+
+    @api.constrains("phone", "vip_state")
+    def _check_vip_phone(self):
+        for partner in self:
+            if partner.vip_state != "none" and partner.phone and not profile_engine.is_valid_phone(partner.phone):
+                raise ValidationError(_(
+                    "The phone number %(phone)s of %(name)s is not valid: 6 to 15 digits, with an optional +.",
+                    phone=partner.phone, name=partner.display_name,
+                ))
+
+    # -- create / write ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("vip_card_number"):
+                vals["vip_card_number"] = profile_engine.normalize_card(vals["vip_card_number"])
+            if vals.get("vip_points_balance"):
+                raise UserError(_("Points are added through the ledger, not on the customer."))
+        partners = super().create(vals_list)
+        partners.filtered(lambda p: p.vip_state != "none" and not p.vip_card_number)._vip_assign_card()
+        return partners
+
+    def write(self, vals):
+        if SYSTEM_FIELDS & set(vals):
+            raise UserError(_("The points balance is kept by the ledger and cannot be edited."))
+        if LEVEL_FIELDS & set(vals) and not self.env.context.get("vip_level_change") and not self.env.su:
+            raise UserError(_("Change a member's level with the Change Level button, giving a reason."))
+        if "vip_card_number" in vals and vals["vip_card_number"]:
+            vals["vip_card_number"] = profile_engine.normalize_card(vals["vip_card_number"])
+        return super().write(vals)
+
+    # -- enrolment ---------------------------------------------------------------------
+
+    def _vip_next_card_number(self):
+        company = self.company_id or self.env.company
+        card = self.env["ir.sequence"].sudo().with_company(company).next_by_code("vip.card.number")
+        if not card:
+            raise UserError(_("The VIP card sequence is missing."))
+        return card
+
+    def _vip_assign_card(self):
+        for partner in self:
+            super(ResPartner, partner).write({"vip_card_number": partner._vip_next_card_number()})
+
+    def _vip_enrol(self, shop=None, enrol_date=None, advisor=None):
+        """Make these partners members at the lowest level of their company."""
+        to_enrol = self.filtered(lambda p: p.vip_state == "none")
+        if not to_enrol:
+            return to_enrol
+        enrol_date = enrol_date or fields.Date.context_today(self)
+        for partner in to_enrol:
+            company = partner.company_id or self.env.company
+            lowest = self.env["vip.level"].sudo().search([("company_id", "=", company.id)], limit=1)
+            vals = {
+                "vip_state": "active",
+                "vip_enrol_date": enrol_date,
+                "vip_enrol_shop_id": shop.id if shop else False,
+                "vip_advisor_id": partner.vip_advisor_id.id or (advisor or self.env.user).id,
+                "vip_card_number": partner.vip_card_number or partner._vip_next_card_number(),
+            }
+            partner.write(vals)
+            if lowest and not partner.vip_level_id:
+                partner._vip_apply_decision(level_engine.Decision(
+                    level_id=lowest.id, reason="upgrade", rule_description=_("enrolment → %s", lowest.name),
+                    valid_until=None, level_since=enrol_date, state="active",
+                ), on_date=enrol_date)
+        return to_enrol
+
+    def action_vip_enrol(self):
+        self._vip_enrol(shop=self.env["pos.config"].browse(self.env.context.get("vip_shop_id")))
+        return True
+
+    # -- points (public contract) --------------------------------------------------------
+
+    def vip_redeem_points(self, points, description, pos_order=None):
+        """Burn ``points`` first-expiring-first; returns the ``redeem`` entry."""
+        self.ensure_one()
+        if not isinstance(points, int) or points <= 0:
+            raise UserError(_("Points to redeem must be a positive whole number."))
+        if not (description or "").strip():
+            raise UserError(_("Say what the points are redeemed for."))
+        company = (pos_order.company_id if pos_order else None) or self.company_id or self.env.company
+        rule = self.env["vip.points.rule"]._for_company(company)
+        today = fields.Date.context_today(self)
+        if rule and rule.redemption_month_of_quarter != "0":
+            month_in_quarter = (today.month - 1) % 3 + 1
+            if month_in_quarter != int(rule.redemption_month_of_quarter):
+                raise UserError(_("Points can only be redeemed in the redemption month of each quarter."))
+        entry_model = self.env["vip.points.entry"]
+        entry_model._vip_lock_partners([self.id])
+        self.invalidate_recordset(["vip_points_balance"])
+        if points > self.vip_points_balance:
+            raise UserError(_(
+                "%(name)s has %(balance)s points; %(points)s cannot be redeemed.",
+                name=self.display_name, balance=self.vip_points_balance, points=points,
+            ))
+        return entry_model._vip_post([{
+            "partner_id": self.id,
+            "company_id": company.id,
+            "date": today,
+            "points": -points,
+            "entry_type": "redeem",
+            "pos_order_id": pos_order.id if pos_order else False,
+            "rule_description": description.strip(),
+        }])
+
+    def vip_adjust_points(self, points, reason):
+        """Manual correction by a VIP Manager; positive or negative, always with a reason."""
+        self.ensure_one()
+        if not self.env.user.has_group("vip_loyalty.group_vip_manager"):
+            raise AccessError(_("Only VIP Managers can adjust points."))
+        if not (reason or "").strip():
+            raise UserError(_("A points adjustment needs a reason."))
+        if not isinstance(points, int) or points == 0:
+            raise UserError(_("An adjustment must move a whole, non-zero number of points."))
+        company = self.company_id or self.env.company
+        rule = self.env["vip.points.rule"]._for_company(company)
+        today = fields.Date.context_today(self)
+        vals = {
+            "partner_id": self.id,
+            "company_id": company.id,
+            "date": today,
+            "points": points,
+            "entry_type": "adjust",
+            "rule_description": reason.strip(),
+        }
+        if points > 0 and rule:
+            vals["expiry_date"] = rule._expiry_date(today)
+        return self.env["vip.points.entry"]._vip_post([vals])
+
+    # -- purchases and levels ---------------------------------------------------------------
+
+    def _vip_tz(self):
+        return self.env.context.get("tz") or self.env.user.tz or "UTC"
+
+    def _vip_local_date(self, dt):
+        tz = pytz.timezone(self._vip_tz())
+        return pytz.utc.localize(dt).astimezone(tz).date()
+
+    @api.model
+    def _vip_purchases(self, partner_ids, company):
+        """Paid POS orders per partner as engine Purchases: O(their own orders), one query."""
+        if not partner_ids:
+            return {}
+        self.env["pos.order"].flush_model(["partner_id", "state", "amount_total", "date_order", "company_id"])
+        self.env.cr.execute(
+            """
+            SELECT partner_id, id, (date_order AT TIME ZONE 'UTC' AT TIME ZONE %s)::date, amount_total
+              FROM pos_order
+             WHERE partner_id IN %s AND company_id = %s AND state IN ('paid', 'done', 'invoiced')
+             ORDER BY date_order, id
+            """,
+            [self._vip_tz(), tuple(partner_ids), company.id],
+        )
+        purchases = {pid: [] for pid in partner_ids}
+        for partner_id, order_id, day, amount in self.env.cr.fetchall():
+            purchases[partner_id].append(level_engine.Purchase(date=day, amount=amount, order_id=order_id))
+        return purchases
+
+    def _vip_refresh_stats(self, purchases):
+        """Lifetime spend, last purchase and purchase count from the orders themselves."""
+        for partner in self:
+            own = purchases.get(partner.id, [])
+            sales = [p for p in own if p.amount > 0]
+            super(ResPartner, partner).write({
+                "vip_lifetime_spend": sum(p.amount for p in own),
+                "vip_last_purchase_date": max((p.date for p in sales), default=False),
+                "vip_purchase_count": len(sales),
+            })
+
+    def _vip_member_state(self):
+        self.ensure_one()
+        return level_engine.MemberState(
+            level_id=self.vip_level_id.id or None,
+            level_since=self.vip_level_since or None,
+            valid_until=self.vip_level_valid_until or None,
+            state=self.vip_state,
+        )
+
+    def _vip_apply_decision(self, decision, on_date, order=None):
+        self.ensure_one()
+        from_level = self.vip_level_id
+        self.with_context(vip_level_change=True).sudo().write({
+            "vip_level_id": decision.level_id or False,
+            "vip_level_since": decision.level_since or False,
+            "vip_level_valid_until": decision.valid_until or False,
+            "vip_state": decision.state,
+        })
+        self.env["vip.level.history"].sudo().create({
+            "partner_id": self.id,
+            "company_id": (self.vip_level_id.company_id or self.company_id or self.env.company).id,
+            "from_level_id": from_level.id,
+            "to_level_id": decision.level_id or False,
+            "date": on_date,
+            "reason": decision.reason,
+            "rule_description": decision.rule_description,
+            "pos_order_id": order.id if order else False,
+            "user_id": self.env.user.id,
+        })
+
+    def _vip_evaluate_after_order(self, order, on_date, is_refund=False):
+        """Upgrade at once on the paying order; on a return, follow the programme's policy."""
+        self.ensure_one()
+        company = order.company_id
+        program = self.env["vip.program"]._get_for_company(company)
+        specs = self.env["vip.level"]._specs_for_company(company)
+        purchases = self._vip_purchases([self.id], company)
+        self._vip_refresh_stats(purchases)
+        policy = program._policy()
+        if is_refund:
+            if program.refund_level_policy != "reevaluate" or not self.vip_level_id:
+                return
+            best = level_engine.best_qualifying(specs, purchases[self.id], self.vip_points_balance, on_date)
+            current = next((s for s in specs if s.id == self.vip_level_id.id), None)
+            if current and not current.is_permanent and best and best[0].sequence < current.sequence:
+                self._vip_apply_decision(level_engine.Decision(
+                    level_id=best[0].id, reason="downgrade",
+                    rule_description=_("return re-evaluated: %s", best[1]),
+                    valid_until=self._vip_validity_end(best[0], on_date),
+                    level_since=on_date, state="active",
+                ), on_date, order)
+            return
+        decision = level_engine.evaluate_order(
+            specs, self._vip_member_state(), purchases[self.id], self.vip_points_balance,
+            on_date, order.amount_total, policy,
+        )
+        if decision:
+            self._vip_apply_decision(decision, on_date, order)
+
+    @staticmethod
+    def _vip_validity_end(spec, on_date):
+        if spec.validity_months and not spec.is_permanent:
+            return add_months(on_date, spec.validity_months)
+        return None
+
+    def action_vip_change_level(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "vip.level.change",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    def action_vip_adjust_points(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "vip.points.adjust",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    def action_vip_view_ledger(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("vip_loyalty.vip_points_entry_action")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    # -- nightly -------------------------------------------------------------------------
+
+    @api.model
+    def _vip_commit_batch(self, done, remaining):
+        """Commit a finished batch so one bad row later never undoes it (not inside tests)."""
+        if not odoo_module.current_test:
+            self.env.cr.commit()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @api.model
+    def _vip_nightly_levels(self, today, company, program):
+        """Validity, renewal, decay and lost moves for one company, in committed batches."""
+        specs = self.env["vip.level"]._specs_for_company(company)
+        if not specs:
+            return 0
+        policy = program._policy()
+        months = [m for m in (policy.decay_months, policy.lost_months) if m > 0]
+        cutoff = add_months(today, -min(months)) if months else today.replace(year=1)
+        full_review = policy.evaluation_mode == "semiannual" and (today.month, today.day) in ((6, 30), (12, 31))
+        self.flush_model()
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT p.id FROM res_partner p JOIN vip_level l ON l.id = p.vip_level_id
+             WHERE l.company_id = %(company)s AND p.vip_state <> 'none'
+               AND (%(full)s OR p.vip_level_valid_until < %(today)s
+                    OR COALESCE(p.vip_last_purchase_date, p.vip_level_since, p.vip_enrol_date) <= %(cutoff)s)
+             ORDER BY p.id
+            """,
+            {"company": company.id, "today": today, "cutoff": cutoff, "full": full_review},
+        )
+        ids = [r[0] for r in cr.fetchall()]
+        batch_size = program.cron_batch_size or 1000
+        changed = 0
+        for start in range(0, len(ids), batch_size):
+            batch = self.browse(ids[start:start + batch_size])
+            purchases = self._vip_purchases(batch.ids, company)
+            for partner in batch:
+                decision = level_engine.evaluate_nightly(
+                    specs, partner._vip_member_state(), purchases[partner.id],
+                    partner.vip_points_balance, today, policy,
+                )
+                if decision:
+                    partner._vip_apply_decision(decision, today)
+                    changed += 1
+            done = min(start + batch_size, len(ids))
+            _logger.info("vip: levels reviewed %s/%s members of %s (%s changed)", done, len(ids), company.name, changed)
+            self._vip_commit_batch(done=done, remaining=len(ids) - done)
+            batch.invalidate_recordset()
+        return changed
+
+    @api.model
+    def _vip_check_balances(self):
+        """Log every member whose stored balance differs from the ledger sum."""
+        self.env["vip.points.entry"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT p.id, p.vip_points_balance, COALESCE(s.total, 0)
+              FROM res_partner p
+              LEFT JOIN (SELECT partner_id, SUM(points) AS total FROM vip_points_entry
+                          GROUP BY partner_id) s ON s.partner_id = p.id
+             WHERE COALESCE(p.vip_points_balance, 0) <> COALESCE(s.total, 0)
+            """
+        )
+        mismatches = self.env.cr.fetchall()
+        for partner_id, stored, ledger in mismatches:
+            _logger.error("vip: partner %s balance %s differs from ledger sum %s", partner_id, stored, ledger)
+        return mismatches

@@ -1,0 +1,118 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..engine import points as points_engine
+
+
+class VipPointsRule(models.Model):
+    """How members earn and redeem points, per company."""
+
+    _name = "vip.points.rule"
+    _description = "VIP Points Rule"
+    _order = "company_id, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_per_point = fields.Monetary(
+        string="Amount per step", help="Currency spent for one step of points (floored)."
+    )
+    points_per_step = fields.Integer(string="Points per step")
+    discounted_lines_earn = fields.Boolean(
+        string="Discounted items earn", help="Lines sold at a discount still earn points."
+    )
+    deep_discount_threshold = fields.Float(
+        string="Deep discount above (%)",
+        help="Lines discounted more than this earn at the reduced factor (0 = off).",
+    )
+    deep_discount_factor = fields.Float(string="Deep discount earning factor")
+    excluded_categ_ids = fields.Many2many(
+        "product.category", string="Excluded product categories"
+    )
+    excluded_product_ids = fields.Many2many(
+        "product.product", string="Excluded products", check_company=True
+    )
+    expiry_policy = fields.Selection(
+        [
+            ("calendar_year", "Reset on 1 January"),
+            ("rolling_months", "After a number of months"),
+            ("never", "Never"),
+        ],
+        required=True,
+        default="calendar_year",
+    )
+    expiry_months = fields.Integer()
+    ladder_first_points = fields.Integer(
+        string="Points for the first gift", help="Points that buy one item up to the first cap."
+    )
+    ladder_first_cap = fields.Monetary(string="First gift price cap")
+    ladder_step_points = fields.Integer(string="Further points per step")
+    ladder_step_cap = fields.Monetary(string="Cap added per step")
+    cash_points_block = fields.Integer(string="Points per cash block")
+    cash_block_value = fields.Monetary(string="Cash value per block")
+    redemption_month_of_quarter = fields.Selection(
+        [("0", "Any month"), ("1", "First month"), ("2", "Second month"), ("3", "Third month")],
+        required=True,
+        default="0",
+        help="Restrict redemption to one month of each quarter.",
+    )
+
+    _sql_constraints = [
+        (
+            "numbers_positive",
+            "CHECK(amount_per_point > 0 AND points_per_step >= 0 AND deep_discount_threshold >= 0"
+            " AND deep_discount_factor >= 0 AND expiry_months >= 0 AND ladder_first_points >= 0"
+            " AND ladder_first_cap >= 0 AND ladder_step_points >= 0 AND ladder_step_cap >= 0"
+            " AND cash_points_block >= 0 AND cash_block_value >= 0)",
+            "Point rule numbers cannot be negative, and the amount per step must be positive.",
+        ),
+    ]
+
+    @api.constrains("expiry_policy", "expiry_months")
+    def _check_expiry(self):
+        for rule in self:
+            if rule.expiry_policy == "rolling_months" and rule.expiry_months <= 0:
+                raise ValidationError(self.env._("Points that expire after months need a number of months."))
+
+    @api.model
+    def _for_company(self, company):
+        return self.sudo().search([("company_id", "=", company.id)], limit=1)
+
+    def _to_spec(self):
+        self.ensure_one()
+        return points_engine.EarnRule(
+            amount_per_point=self.amount_per_point,
+            points_per_step=self.points_per_step,
+            deep_discount_threshold=self.deep_discount_threshold,
+            deep_discount_factor=self.deep_discount_factor,
+            discounted_lines_earn=self.discounted_lines_earn,
+            expiry_policy=self.expiry_policy,
+            expiry_months=self.expiry_months,
+        )
+
+    def _expiry_date(self, earn_date):
+        self.ensure_one()
+        return points_engine.expiry_date(self._to_spec(), earn_date) or False
+
+    def _ladder_kwargs(self):
+        self.ensure_one()
+        return {
+            "ladder_first_points": self.ladder_first_points,
+            "ladder_first_cap": self.ladder_first_cap,
+            "ladder_step_points": self.ladder_step_points,
+            "ladder_step_cap": self.ladder_step_cap,
+        }
+
+    def _is_line_excluded(self, product):
+        self.ensure_one()
+        if product in self.excluded_product_ids:
+            return True
+        categ = product.categ_id
+        return bool(categ and self.excluded_categ_ids and any(
+            categ.parent_path.startswith(c.parent_path) for c in self.excluded_categ_ids
+        ))

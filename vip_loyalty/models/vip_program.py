@@ -1,0 +1,100 @@
+from odoo import api, fields, models
+
+from ..engine import levels as level_engine
+
+
+class VipProgram(models.Model):
+    """Company-wide settings of the VIP programme.
+
+    One record per company. The numbers come from data (the seeds' defaults)
+    and are edited in Configuration > Programme.
+    """
+
+    _name = "vip.program"
+    _description = "VIP Programme Settings"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, default="VIP Programme")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    auto_enrol = fields.Boolean(
+        string="Enrol buyers automatically",
+        help="A customer without a card who buys at the POS becomes a member.",
+    )
+    decay_months = fields.Integer(
+        help="No purchase for this many months drops the member one level (0 = off)."
+    )
+    lost_months = fields.Integer(
+        help="No purchase for this many months marks the member lost (0 = off)."
+    )
+    evaluation_mode = fields.Selection(
+        [
+            ("continuous", "Continuous (upgrade at once, nightly downgrade)"),
+            ("semiannual", "June and December re-evaluation"),
+        ],
+        required=True,
+        default="continuous",
+    )
+    refund_level_policy = fields.Selection(
+        [
+            ("keep", "Keep the level until the period ends"),
+            ("reevaluate", "Re-evaluate the level at once"),
+        ],
+        required=True,
+        default="keep",
+        help="What a return does to the member's level.",
+    )
+    profile_hard_weight = fields.Float(
+        string="Hard profile weight", help="Share of completeness from the hard profile (seed 000: 20)."
+    )
+    profile_soft_weight = fields.Float(
+        string="Soft profile weight", help="Share of completeness from the soft profile (seed 000: 80)."
+    )
+    cron_batch_size = fields.Integer(
+        help="Members or lots handled per committed batch in nightly jobs."
+    )
+
+    _sql_constraints = [
+        ("company_uniq", "unique(company_id)", "Each company has one VIP programme."),
+        (
+            "numbers_positive",
+            "CHECK(decay_months >= 0 AND lost_months >= 0 AND cron_batch_size >= 0)",
+            "Months and batch sizes cannot be negative.",
+        ),
+    ]
+
+    def _policy(self):
+        self.ensure_one()
+        return level_engine.Policy(
+            decay_months=self.decay_months,
+            lost_months=self.lost_months,
+            evaluation_mode=self.evaluation_mode,
+        )
+
+    @api.model
+    def _get_for_company(self, company=None):
+        """The company's programme; created from the main company's on first use."""
+        company = company or self.env.company
+        program = self.sudo().search([("company_id", "=", company.id)], limit=1)
+        if not program:
+            template = self.sudo().search([], order="id", limit=1)
+            if template:
+                program = template.copy({"company_id": company.id})
+            else:
+                program = self.sudo().create({"company_id": company.id})
+        return program
+
+    @api.model
+    def _cron_nightly(self, today=None):
+        """Nightly VIP job for every company: expire lots, then levels, then checks.
+
+        ``today`` comes from Python so a missed night can be re-run for its date.
+        """
+        today = today or fields.Date.context_today(self)
+        for company in self.env["res.company"].sudo().search([]):
+            env = self.with_company(company).sudo().env
+            program = self.with_company(company)._get_for_company(company)
+            env["vip.points.entry"]._vip_expire_lots(today, company, program.cron_batch_size)
+            env["res.partner"]._vip_nightly_levels(today, company, program)
+        self.env["res.partner"].sudo()._vip_check_balances()
