@@ -273,7 +273,7 @@ def test_birthday_month_and_missing_birthday():
 
 def test_leap_day_birthday():
     leapling = date(2000, 2, 29)
-    ctx = dict(bonuses=[BIRTHDAY_DOUBLE], birthday=leapling)
+    ctx = {"bonuses": [BIRTHDAY_DOUBLE], "birthday": leapling}
     assert earn([100.0], order_date=date(2025, 2, 28), **ctx).points == 20
     assert earn([100.0], order_date=date(2024, 2, 28), **ctx).points == 10
     assert earn([100.0], order_date=date(2024, 2, 29), **ctx).points == 20
@@ -299,7 +299,7 @@ def test_base_is_monotonic_in_amount(a, b, app):
     mult=st.sampled_from([0.5, 1.0, 1.15, 2.0]),
 )
 def test_base_never_negative_and_floor_never_exceeds_exact(amounts, discounts, app, pps, mult):
-    lines = [EarnLine(a, discount_percent=d) for a, d in zip(amounts, discounts)]
+    lines = [EarnLine(a, discount_percent=d) for a, d in zip(amounts, discounts, strict=False)]
     rule = EarnRule(amount_per_point=app, points_per_step=pps, deep_discount_threshold=20,
                     deep_discount_factor=0.5)
     res = earn(lines, rule, level_multiplier=mult)

@@ -8,9 +8,9 @@ cron, then write the returned ``Decision`` (and a history row) back.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Sequence
 
 from .dates import add_months
 

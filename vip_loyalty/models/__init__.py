@@ -1,8 +1,10 @@
-from . import vip_program
-from . import vip_level
-from . import vip_level_history
-from . import vip_points_rule
-from . import vip_points_bonus
-from . import vip_points_entry
-from . import res_partner
-from . import pos_order
+from . import (
+    pos_order,
+    res_partner,
+    vip_level,
+    vip_level_history,
+    vip_points_bonus,
+    vip_points_entry,
+    vip_points_rule,
+    vip_program,
+)

@@ -1,7 +1,6 @@
 import logging
 
 import pytz
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules import module as odoo_module
@@ -81,8 +80,9 @@ class ResPartner(models.Model):
     vip_accepts_promotions = fields.Selection([("yes", "Yes"), ("no", "No")], string="Accepts Promotions",
                                               groups=SOFT_GROUPS)
     vip_values = fields.Char(string="Values", groups=SOFT_GROUPS)
-    vip_profile_completeness = fields.Float(string="Profile Completeness (%)", compute="_compute_vip_profile_completeness",
-                                            store=True, aggregator="avg")
+    vip_profile_completeness = fields.Float(
+        string="Profile Completeness (%)", compute="_compute_vip_profile_completeness", store=True, aggregator="avg"
+    )
 
     def init(self):
         # A card number is unique per company; shared partners (no company) share one space.
@@ -202,6 +202,7 @@ class ResPartner(models.Model):
     def _vip_assign_card(self):
         for partner in self:
             super(ResPartner, partner).write({"vip_card_number": partner._vip_next_card_number()})
+        return True
 
     def _vip_enrol(self, shop=None, enrol_date=None, advisor=None):
         """Make these partners members at the lowest level of their company."""
@@ -328,6 +329,7 @@ class ResPartner(models.Model):
                 "vip_last_purchase_date": max((p.date for p in sales), default=False),
                 "vip_purchase_count": len(sales),
             })
+        return True
 
     def _vip_member_state(self):
         self.ensure_one()
@@ -427,7 +429,7 @@ class ResPartner(models.Model):
     def _vip_commit_batch(self, done, remaining):
         """Commit a finished batch so one bad row later never undoes it (not inside tests)."""
         if not odoo_module.current_test:
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model

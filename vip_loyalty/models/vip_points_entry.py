@@ -82,9 +82,12 @@ class VipPointsEntry(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        raise UserError(
-            self.env._("The points ledger is append-only: post a correcting entry instead.")
-        )
+        # Only the posting code may touch an entry, and never its amount.
+        if not self.env.context.get("vip_ledger_post") or "points" in vals:
+            raise UserError(
+                self.env._("The points ledger is append-only: post a correcting entry instead.")
+            )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

@@ -2,7 +2,6 @@ import base64
 import io
 
 import xlsxwriter
-
 from odoo import fields, models
 from odoo.exceptions import UserError
 
