@@ -1,0 +1,1 @@
+from . import test_concurrency, test_levels, test_membership, test_points, test_tour
