@@ -137,6 +137,18 @@ class ResPartner(models.Model):
 
     # -- constraints ----------------------------------------------------------------
 
+    def _vip_check_card_free(self, card, company):
+        """Refuse a card number another partner of the company holds, before the database does."""
+        duplicate = self.sudo().with_context(active_test=False).search([
+            ("id", "not in", self.ids),
+            ("vip_card_number", "=", card),
+            ("company_id", "=", company.id),
+        ], limit=1)
+        if duplicate:
+            raise ValidationError(_(
+                "The card number %(card)s already belongs to %(other)s.", card=card, other=duplicate.display_name,
+            ))
+
     @api.constrains("vip_card_number", "vip_state", "company_id")
     def _check_vip_card_number(self):
         for partner in self:
@@ -149,15 +161,7 @@ class ResPartner(models.Model):
                 raise ValidationError(_(
                     "The card number %(card)s is not valid: use 3 to 32 letters, digits or dashes.", card=card,
                 ))
-            duplicate = self.sudo().with_context(active_test=False).search([
-                ("id", "!=", partner.id),
-                ("vip_card_number", "=", card),
-                ("company_id", "=", partner.company_id.id),
-            ], limit=1)
-            if duplicate:
-                raise ValidationError(_(
-                    "The card number %(card)s already belongs to %(other)s.", card=card, other=duplicate.display_name,
-                ))
+            partner._vip_check_card_free(card, partner.company_id)
 
     @api.constrains("phone", "vip_state")
     def _check_vip_phone(self):
@@ -173,21 +177,28 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get("vip_card_number"):
-                vals["vip_card_number"] = profile_engine.normalize_card(vals["vip_card_number"])
             if vals.get("vip_points_balance"):
                 raise UserError(_("Points are added through the ledger, not on the customer."))
-        partners = super().create(vals_list)
-        partners.filtered(lambda p: p.vip_state != "none" and not p.vip_card_number)._vip_assign_card()
-        return partners
+            if vals.get("vip_card_number"):
+                vals["vip_card_number"] = profile_engine.normalize_card(vals["vip_card_number"])
+                company = self.env["res.company"].browse(vals.get("company_id"))
+                self.browse()._vip_check_card_free(vals["vip_card_number"], company)
+            elif vals.get("vip_state", "none") != "none" and "vip_card_number" not in vals:
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["vip_card_number"] = self.with_company(company)._vip_next_card_number()
+        return super().create(vals_list)
 
     def write(self, vals):
         if SYSTEM_FIELDS & set(vals):
             raise UserError(_("The points balance is kept by the ledger and cannot be edited."))
         if LEVEL_FIELDS & set(vals) and not self.env.context.get("vip_level_change") and not self.env.su:
             raise UserError(_("Change a member's level with the Change Level button, giving a reason."))
-        if "vip_card_number" in vals and vals["vip_card_number"]:
+        if vals.get("vip_card_number"):
             vals["vip_card_number"] = profile_engine.normalize_card(vals["vip_card_number"])
+            if len(self) > 1:
+                raise ValidationError(_("One card number cannot be given to several customers."))
+            company = self.env["res.company"].browse(vals["company_id"]) if "company_id" in vals else self.company_id
+            self._vip_check_card_free(vals["vip_card_number"], company)
         return super().write(vals)
 
     # -- enrolment ---------------------------------------------------------------------
@@ -198,11 +209,6 @@ class ResPartner(models.Model):
         if not card:
             raise UserError(_("The VIP card sequence is missing."))
         return card
-
-    def _vip_assign_card(self):
-        for partner in self:
-            super(ResPartner, partner).write({"vip_card_number": partner._vip_next_card_number()})
-        return True
 
     def _vip_enrol(self, shop=None, enrol_date=None, advisor=None):
         """Make these partners members at the lowest level of their company."""
@@ -220,7 +226,8 @@ class ResPartner(models.Model):
                 "vip_advisor_id": partner.vip_advisor_id.id or (advisor or self.env.user).id,
                 "vip_card_number": partner.vip_card_number or partner._vip_next_card_number(),
             }
-            partner.write(vals)
+            # Cashiers enrol without the right to edit contacts: this write is controlled here.
+            partner.sudo().write(vals)
             if lowest and not partner.vip_level_id:
                 partner._vip_apply_decision(level_engine.Decision(
                     level_id=lowest.id, reason="upgrade", rule_description=_("enrolment → %s", lowest.name),
