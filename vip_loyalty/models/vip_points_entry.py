@@ -195,44 +195,60 @@ class VipPointsEntry(models.Model):
     def _vip_expire_lots(self, today, company, batch_size=0):
         """Post an ``expire`` entry for every open lot past its expiry date.
 
-        Batched and committed per batch; re-running for the same date finds nothing left.
+        Set-based: each batch is three statements (insert the expiries, close the lots, move
+        the balances), then committed; re-running for the same date finds nothing left.
         """
         batch_size = batch_size or 5000
         cr = self.env.cr
+        self.flush_model()
         cr.execute(
             "SELECT count(*) FROM vip_points_entry WHERE company_id = %s AND remaining > 0 AND expiry_date < %s",
             [company.id, today],
         )
         total = cr.fetchone()[0]
         done = 0
+        label = self.env._("pts earned %(date)s expired after %(expiry)s", date="{date}", expiry="{expiry}")
         while True:
             cr.execute(
                 """
-                SELECT id, partner_id, remaining, date, expiry_date FROM vip_points_entry
-                 WHERE company_id = %s AND remaining > 0 AND expiry_date < %s
-                 ORDER BY partner_id, id LIMIT %s
+                WITH due AS (
+                    SELECT id, partner_id, remaining, date, expiry_date FROM vip_points_entry
+                     WHERE company_id = %(company)s AND remaining > 0 AND expiry_date < %(today)s
+                     ORDER BY partner_id, id LIMIT %(limit)s
+                       FOR UPDATE
+                ), locked AS (
+                    SELECT p.id FROM res_partner p WHERE p.id IN (SELECT partner_id FROM due)
+                     ORDER BY p.id FOR NO KEY UPDATE
+                ), closed AS (
+                    UPDATE vip_points_entry e SET remaining = 0 FROM due WHERE e.id = due.id
+                    RETURNING due.*
+                ), posted AS (
+                    INSERT INTO vip_points_entry (partner_id, company_id, date, points, entry_type, remaining,
+                                                  reversed_entry_id, rule_description, user_id,
+                                                  create_uid, create_date, write_uid, write_date)
+                    SELECT closed.partner_id, %(company)s, %(today)s, -closed.remaining, 'expire', 0,
+                           closed.id,
+                           closed.remaining || ' ' || replace(replace(%(label)s, '{date}', closed.date::text),
+                                                              '{expiry}', closed.expiry_date::text),
+                           %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+                      FROM closed, (SELECT count(*) FROM locked) AS lock_taken
+                    RETURNING partner_id, points
+                ), moved AS (
+                    UPDATE res_partner p SET vip_points_balance = COALESCE(p.vip_points_balance, 0) + d.delta
+                      FROM (SELECT partner_id, SUM(points) AS delta FROM posted GROUP BY partner_id) d
+                     WHERE p.id = d.partner_id
+                    RETURNING p.id
+                )
+                SELECT (SELECT count(*) FROM posted), (SELECT count(*) FROM moved)
                 """,
-                [company.id, today, batch_size],
+                {"company": company.id, "today": today, "limit": batch_size, "label": label, "uid": self.env.uid},
             )
-            rows = cr.fetchall()
-            if not rows:
+            posted, _partners = cr.fetchone()
+            if not posted:
                 break
-            self._vip_post([
-                {
-                    "partner_id": partner_id,
-                    "company_id": company.id,
-                    "date": today,
-                    "points": -remaining,
-                    "entry_type": "expire",
-                    "reversed_entry_id": lot_id,
-                    "rule_description": self.env._(
-                        "%(points)s pts earned %(date)s expired after %(expiry)s",
-                        points=remaining, date=date, expiry=expiry,
-                    ),
-                }
-                for lot_id, partner_id, remaining, date, expiry in rows
-            ])
-            done += len(rows)
+            done += posted
             _logger.info("vip: expired %s/%s lots for %s", done, total, company.name)
             self.env["res.partner"]._vip_commit_batch(done=done, remaining=max(total - done, 0))
+        self.invalidate_model(["remaining"])
+        self.env["res.partner"].invalidate_model(["vip_points_balance"])
         return done
