@@ -1,6 +1,7 @@
 from . import (
     pos_order,
     res_partner,
+    vip_config_cache_mixin,
     vip_level,
     vip_level_history,
     vip_points_bonus,

@@ -328,14 +328,19 @@ class ResPartner(models.Model):
 
     def _vip_refresh_stats(self, purchases):
         """Lifetime spend, last purchase and purchase count from the orders themselves."""
+        # Plain SQL: these figures are derived from the orders, and a partner write (tracking,
+        # followers, dependent computes) would double the cost of every paid order.
+        stats_fields = ["vip_lifetime_spend", "vip_last_purchase_date", "vip_purchase_count"]
+        self.flush_recordset(stats_fields)
         for partner in self:
             own = purchases.get(partner.id, [])
             sales = [p for p in own if p.amount > 0]
-            super(ResPartner, partner).write({
-                "vip_lifetime_spend": sum(p.amount for p in own),
-                "vip_last_purchase_date": max((p.date for p in sales), default=False),
-                "vip_purchase_count": len(sales),
-            })
+            self.env.cr.execute(
+                "UPDATE res_partner SET vip_lifetime_spend = %s, vip_last_purchase_date = %s,"
+                " vip_purchase_count = %s WHERE id = %s",
+                [sum(p.amount for p in own), max((p.date for p in sales), default=None), len(sales), partner.id],
+            )
+        self.invalidate_recordset(stats_fields)
         return True
 
     def _vip_member_state(self):
@@ -446,20 +451,32 @@ class ResPartner(models.Model):
         if not specs:
             return 0
         policy = program._policy()
-        months = [m for m in (policy.decay_months, policy.lost_months) if m > 0]
-        cutoff = add_months(today, -min(months)) if months else today.replace(year=1)
+        never = today.replace(year=1)
         full_review = policy.evaluation_mode == "semiannual" and (today.month, today.day) in ((6, 30), (12, 31))
         self.flush_model()
         cr = self.env.cr
+        # Only members for whom a rule of engine.levels.evaluate_nightly can fire tonight, so a
+        # member who already lapsed, decayed or was lost is not read again every night.
         cr.execute(
             """
             SELECT p.id FROM res_partner p JOIN vip_level l ON l.id = p.vip_level_id
              WHERE l.company_id = %(company)s AND p.vip_state <> 'none'
-               AND (%(full)s OR p.vip_level_valid_until < %(today)s
-                    OR COALESCE(p.vip_last_purchase_date, p.vip_level_since, p.vip_enrol_date) <= %(cutoff)s)
+               AND (%(full)s
+                    OR (p.vip_state <> 'lost'
+                        AND COALESCE(p.vip_last_purchase_date, p.vip_level_since) <= %(lost_cutoff)s)
+                    OR (NOT COALESCE(l.is_permanent, false) AND (
+                            (p.vip_level_valid_until < %(today)s
+                             AND NOT (p.vip_level_id = %(lowest)s AND p.vip_state IN ('lapsed', 'lost')))
+                         OR (p.vip_state <> 'lost' AND p.vip_level_id <> %(lowest)s
+                             AND GREATEST(p.vip_last_purchase_date, p.vip_level_since) <= %(decay_cutoff)s))))
              ORDER BY p.id
             """,
-            {"company": company.id, "today": today, "cutoff": cutoff, "full": full_review},
+            {
+                "company": company.id, "today": today, "full": full_review,
+                "lowest": level_engine.sort_levels(specs)[0].id,
+                "lost_cutoff": add_months(today, -policy.lost_months) if policy.lost_months > 0 else never,
+                "decay_cutoff": add_months(today, -policy.decay_months) if policy.decay_months > 0 else never,
+            },
         )
         ids = [r[0] for r in cr.fetchall()]
         batch_size = program.cron_batch_size or 1000

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..engine import levels as level_engine
@@ -13,6 +13,7 @@ WINDOWS = [
 
 class VipLevel(models.Model):
     _name = "vip.level"
+    _inherit = ["vip.config.cache.mixin"]
     _description = "VIP Member Level"
     _order = "company_id, sequence, id"
     _check_company_auto = True
@@ -89,7 +90,17 @@ class VipLevel(models.Model):
 
     @api.model
     def _specs_for_company(self, company):
-        return [lvl._to_spec() for lvl in self.sudo().search([("company_id", "=", company.id)])]
+        """The company's level table as engine specs; cached, read on every paid order."""
+        return list(self._vip_cached_specs(company.id))
+
+    @tools.ormcache("company_id")
+    def _vip_cached_specs(self, company_id):
+        return tuple(self._vip_read_specs(company_id))
+
+    @api.model
+    def _vip_read_specs(self, company_id):
+        levels = self.sudo().with_context(active_test=True).search([("company_id", "=", company_id)])
+        return [lvl._to_spec() for lvl in levels]
 
     @api.constrains(
         "min_single_purchase", "min_cumulative_spend", "min_points", "qualify_window",
@@ -97,7 +108,7 @@ class VipLevel(models.Model):
     )
     def _check_level_table(self):
         for company in self.company_id:
-            errors = level_engine.validate_levels(self._specs_for_company(company))
+            errors = level_engine.validate_levels(self._vip_read_specs(company.id))
             if errors:
                 raise ValidationError(
                     self.env._("The level table of %(company)s is invalid:\n%(errors)s",

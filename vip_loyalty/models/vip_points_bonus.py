@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..engine import points as points_engine
@@ -8,6 +8,7 @@ class VipPointsBonus(models.Model):
     """Multipliers and flat bonuses on earned points (campaigns and standing rules)."""
 
     _name = "vip.points.bonus"
+    _inherit = ["vip.config.cache.mixin"]
     _description = "VIP Points Bonus"
     _order = "company_id, sequence, id"
     _check_company_auto = True
@@ -85,4 +86,10 @@ class VipPointsBonus(models.Model):
 
     @api.model
     def _specs_for_company(self, company):
-        return [b._to_spec() for b in self.sudo().search([("company_id", "=", company.id)])]
+        """Active bonuses of the company as engine specs; cached, read on every paid order."""
+        return list(self._vip_cached_specs(company.id))
+
+    @tools.ormcache("company_id")
+    def _vip_cached_specs(self, company_id):
+        bonuses = self.sudo().with_context(active_test=True).search([("company_id", "=", company_id)])
+        return tuple(b._to_spec() for b in bonuses)

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..engine import points as points_engine
@@ -8,6 +8,7 @@ class VipPointsRule(models.Model):
     """How members earn and redeem points, per company."""
 
     _name = "vip.points.rule"
+    _inherit = ["vip.config.cache.mixin"]
     _description = "VIP Points Rule"
     _order = "company_id, sequence, id"
     _check_company_auto = True
@@ -85,6 +86,14 @@ class VipPointsRule(models.Model):
 
     def _to_spec(self):
         self.ensure_one()
+        return self._vip_cached_spec(self.id)
+
+    @tools.ormcache("rule_id")
+    def _vip_cached_spec(self, rule_id):
+        rule = self.browse(rule_id).sudo()
+        return rule._vip_read_spec()
+
+    def _vip_read_spec(self):
         return points_engine.EarnRule(
             amount_per_point=self.amount_per_point,
             points_per_step=self.points_per_step,
@@ -110,9 +119,14 @@ class VipPointsRule(models.Model):
 
     def _is_line_excluded(self, product):
         self.ensure_one()
-        if product in self.excluded_product_ids:
+        product_ids, categ_ids = self._vip_cached_exclusions(self.id)
+        if product.id in product_ids:
             return True
-        categ = product.categ_id
-        return bool(categ and self.excluded_categ_ids and any(
-            categ.parent_path.startswith(c.parent_path) for c in self.excluded_categ_ids
-        ))
+        # parent_path is "1/5/9/": the category and its ancestors, so sub-categories are excluded too.
+        ancestors = {int(cid) for cid in (product.categ_id.parent_path or "").split("/") if cid}
+        return bool(ancestors & categ_ids)
+
+    @tools.ormcache("rule_id")
+    def _vip_cached_exclusions(self, rule_id):
+        rule = self.browse(rule_id).sudo()
+        return frozenset(rule.excluded_product_ids.ids), frozenset(rule.excluded_categ_ids.ids)
