@@ -207,6 +207,7 @@ class VipPointsEntry(models.Model):
         )
         total = cr.fetchone()[0]
         done = 0
+        after = (0, 0)
         label = self.env._("pts earned %(date)s expired after %(expiry)s", date="{date}", expiry="{expiry}")
         while True:
             cr.execute(
@@ -214,6 +215,7 @@ class VipPointsEntry(models.Model):
                 WITH due AS (
                     SELECT id, partner_id, remaining, date, expiry_date FROM vip_points_entry
                      WHERE company_id = %(company)s AND remaining > 0 AND expiry_date < %(today)s
+                       AND (partner_id, id) > (%(after_partner)s, %(after_id)s)
                      ORDER BY partner_id, id LIMIT %(limit)s
                        FOR UPDATE
                 ), locked AS (
@@ -239,13 +241,18 @@ class VipPointsEntry(models.Model):
                      WHERE p.id = d.partner_id
                     RETURNING p.id
                 )
-                SELECT (SELECT count(*) FROM posted), (SELECT count(*) FROM moved)
+                SELECT (SELECT count(*) FROM posted), (SELECT count(*) FROM moved),
+                       (SELECT max(partner_id) FROM closed),
+                       (SELECT max(id) FROM closed WHERE partner_id = (SELECT max(partner_id) FROM closed))
                 """,
-                {"company": company.id, "today": today, "limit": batch_size, "label": label, "uid": self.env.uid},
+                {"company": company.id, "today": today, "limit": batch_size, "label": label, "uid": self.env.uid,
+                 "after_partner": after[0], "after_id": after[1]},
             )
-            posted, _partners = cr.fetchone()
+            posted, _partners, last_partner, last_id = cr.fetchone()
             if not posted:
                 break
+            # Keyset: the next batch starts after this one, so closed lots are not scanned again.
+            after = (last_partner, last_id)
             done += posted
             _logger.info("vip: expired %s/%s lots for %s", done, total, company.name)
             self.env["res.partner"]._vip_commit_batch(done=done, remaining=max(total - done, 0))
