@@ -164,33 +164,69 @@ class PosOrder(models.Model):
     )
     vip_redeem_kind = fields.Selection([("gift", "Gift")], string="Redeemed for", copy=False)
 
+    @api.model
+    def _vip_check_gift(self, partner, gift_lines, asked, kind, company):
+        """Points the order's gift costs; refuses a wrong gift, price or balance (nothing written)."""
+        if not partner or partner.vip_state in (False, "none"):
+            raise UserError(self.env._("Only a member can redeem points."))
+        if kind != "gift":
+            raise UserError(self.env._("Unknown kind of redemption."))
+        if len(gift_lines) != 1 or gift_lines[0][1] != 1:
+            raise UserError(self.env._("A points gift is one single item."))
+        product = gift_lines[0][0]
+        if product.vip_special_price:
+            raise UserError(self.env._("%s is a special-price item and cannot be a points gift.", product.display_name))
+        rule = self.env["vip.points.rule"]._for_company(company)
+        if not rule:
+            raise UserError(self.env._("No points rule is configured."))
+        needed = points_engine.points_for_gift(
+            product.lst_price, rule.ladder_first_points, rule.ladder_first_cap,
+            rule.ladder_step_points, rule.ladder_step_cap,
+        )
+        if needed != asked:
+            raise UserError(self.env._(
+                "%(product)s (list price %(price).2f) costs %(needed)s points, not %(asked)s.",
+                product=product.display_name, price=product.lst_price, needed=needed, asked=asked,
+            ))
+        balance = partner.sudo().vip_points_balance
+        if needed > balance:
+            raise UserError(self.env._(
+                "%(name)s has %(balance)s points; %(points)s cannot be redeemed.",
+                name=partner.display_name, balance=balance, points=needed,
+            ))
+        return needed, product
+
+    def _process_order(self, order, existing_order):
+        # Refuse a redemption the member cannot have before the order is saved, so the
+        # terminal shows the reason and keeps the order open.
+        if order.get("vip_redeem_points") and order.get("state") != "draft" and not (
+            existing_order and existing_order.state != "draft"
+        ):
+            gift_lines = [
+                (self.env["product.product"].browse(vals["product_id"]), vals.get("qty"))
+                for cmd in order.get("lines") or []
+                if isinstance(cmd, (list, tuple)) and len(cmd) == 3 and isinstance(cmd[2], dict)
+                for vals in [cmd[2]] if vals.get("vip_redeem_gift")
+            ]
+            session = self.env["pos.session"].browse(order.get("session_id"))
+            self._vip_check_gift(
+                self.env["res.partner"].browse(order.get("partner_id")), gift_lines,
+                order["vip_redeem_points"], order.get("vip_redeem_kind"),
+                session.config_id.company_id or self.env.company,
+            )
+        return super()._process_order(order, existing_order)
+
     def _vip_redeem_from_order(self):
         """Write the order's ``redeem`` entry; called once per order from ``_vip_process_paid``."""
         self.ensure_one()
         if not self.vip_redeem_points:
             return self.env["vip.points.entry"]
-        partner = self.partner_id
-        if not partner or partner.vip_state in (False, "none"):
-            raise UserError(self.env._("Only a member can redeem points."))
-        if self.vip_redeem_kind != "gift":
-            raise UserError(self.env._("Unknown kind of redemption."))
-        rule = self.env["vip.points.rule"]._for_company(self.company_id)
         gifts = self.lines.filtered("vip_redeem_gift")
-        if len(gifts) != 1 or gifts.qty != 1:
-            raise UserError(self.env._("A points gift is one single item."))
-        product = gifts.product_id
-        if product.vip_special_price:
-            raise UserError(self.env._("%s is a special-price item and cannot be a points gift.", product.display_name))
-        needed = points_engine.points_for_gift(
-            product.lst_price, rule.ladder_first_points, rule.ladder_first_cap,
-            rule.ladder_step_points, rule.ladder_step_cap,
+        needed, product = self._vip_check_gift(
+            self.partner_id, [(line.product_id, line.qty) for line in gifts],
+            self.vip_redeem_points, self.vip_redeem_kind, self.company_id,
         )
-        if needed != self.vip_redeem_points:
-            raise UserError(self.env._(
-                "%(product)s (list price %(price).2f) costs %(needed)s points, not %(asked)s.",
-                product=product.display_name, price=product.lst_price, needed=needed, asked=self.vip_redeem_points,
-            ))
-        return partner.sudo().vip_redeem_points(
+        return self.partner_id.sudo().vip_redeem_points(
             needed,
             self.env._("gift %(product)s (list price %(price).2f) on %(order)s",
                        product=product.display_name, price=product.lst_price, order=self.name),

@@ -76,9 +76,33 @@ class ResPartner(models.Model):
         company_domain = [("company_id", "in", [False, company.id])]
         card = profile_engine.normalize_card(query)
         partners = self.search([("vip_card_number", "=", card), *company_domain], limit=1)
-        if not partners and len(profile_engine.phone_digits(query)) >= 6:
-            partners = self.search([("phone_mobile_search", "=", query), *company_domain], limit=20)
+        if not partners:
+            partners = self._vip_find_by_phone(query, company_domain, limit=20)
         return partners.ids
+
+    @api.model
+    def _vip_find_by_phone(self, phone, extra_domain, limit):
+        """Partners whose phone is the same number, with or without country code and separators."""
+        digits = profile_engine.phone_digits(phone)
+        if len(digits) < 6:
+            return self.browse()
+        self.flush_model(["phone", "mobile"])
+        self.env.cr.execute(
+            """
+            SELECT id FROM res_partner
+             WHERE REGEXP_REPLACE(COALESCE(phone, ''), '[^0-9]', '', 'g') LIKE %(tail)s
+                OR REGEXP_REPLACE(COALESCE(mobile, ''), '[^0-9]', '', 'g') LIKE %(tail)s
+             LIMIT 200
+            """,
+            {"tail": "%" + digits[-8:]},
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        candidates = self.with_context(active_test=False).search([("id", "in", ids), *extra_domain])
+        return candidates.filtered(lambda p: any(
+            a.endswith(b) for a, b in [(profile_engine.phone_digits(p.phone), digits),
+                                       (digits, profile_engine.phone_digits(p.phone))]
+            if b and len(b) >= 6
+        ))[:limit]
 
     @api.model
     def vip_pos_member_summary(self, partner_id, config_id=None):
@@ -169,9 +193,7 @@ class ResPartner(models.Model):
                 "The phone number %(phone)s is not valid: 6 to 15 digits, with an optional +.", phone=phone,
             ))
         company = self._vip_pos_company(config_id)
-        duplicate = self.sudo().with_context(active_test=False).search(
-            [("phone_mobile_search", "=", phone), ("company_id", "in", [False, company.id])], limit=1,
-        )
+        duplicate = self.sudo()._vip_find_by_phone(phone, [("company_id", "in", [False, company.id])], limit=1)
         if duplicate:
             raise ValidationError(_(
                 "The phone number %(phone)s already belongs to %(name)s%(card)s.",
