@@ -150,6 +150,7 @@ class ResPartner(models.Model):
             "complaints": complaints,
             "member_day": bool(cfg.member_day and today.day == cfg.member_day),
             "level_percent": cfg.level_percent,
+            "is_base_level": cfg.is_base_level,
             "ladder": ladder,
         }
 

@@ -83,3 +83,30 @@ registry.category("web_tour.tours").add("vip_pos_gift_tour", {
             has(".pos-receipt .vip-receipt-balance:contains('Points balance: 253')", "balance after"),
         ].flat(),
 });
+
+/** Not a test: tools/pos_screenshots.sh runs it to take the README's pictures. */
+const shoot = (name) => ({
+    content: `screenshot ${name}`,
+    trigger: "body",
+    run: async () => {
+        console.log(`vip-screenshot:${name}`);
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+    },
+});
+
+registry.category("web_tour.tours").add("vip_pos_screenshot_tour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            scan_barcode("VIPTOUR0001"),
+            has(".vip-member-panel .vip-level-badge:contains('Senior')", "member recognised"),
+            ProductScreen.clickDisplayedProduct("Silk Dress"),
+            ProductScreen.clickDisplayedProduct("Promo Coat"),
+            has(".orderline .vip-discount-label:contains('折上折')", "折上折"),
+            shoot("pos_member"),
+            pay(),
+            has(".pos-receipt .vip-receipt-balance", "receipt"),
+            shoot("pos_receipt"),
+        ].flat(),
+});
