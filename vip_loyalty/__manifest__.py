@@ -27,10 +27,12 @@
         "views/vip_program_views.xml",
         "views/res_partner_views.xml",
         "views/menus.xml",
+        "views/vip_pos_views.xml",
     ],
     "demo": ["demo/vip_demo.xml"],
     "assets": {
         "web.assets_tests": ["vip_loyalty/static/src/tours/**/*"],
+        "point_of_sale._assets_pos": ["vip_loyalty/static/src/pos/**/*"],
     },
     "installable": True,
     "application": True,
