@@ -70,14 +70,14 @@ def populate(env, members, lots):
         """,
         {"company": company.id, "today": TODAY, "lots": lots},
     )
+    cr.execute("ANALYZE res_partner; ANALYZE vip_points_entry")
     cr.execute(
         """
         UPDATE res_partner p SET vip_points_balance = s.total
           FROM (SELECT partner_id, SUM(points) total FROM vip_points_entry GROUP BY partner_id) s
-         WHERE s.partner_id = p.id AND p.name LIKE 'Nightly member %%'
+         WHERE s.partner_id = p.id
         """
     )
-    cr.execute("ANALYZE res_partner; ANALYZE vip_points_entry")
     cr.commit()
     print(f"inserted {members} members and {members * lots} lots in {time.time() - started:.0f} s", flush=True)
 
@@ -112,6 +112,7 @@ def main():
     populate(env, args.members, args.lots)
     env.cr.close()
     odoo.modules.registry.Registry.delete(BASE_DB)
+    odoo.sql_db.close_db(BASE_DB)
     with odoo.sql_db.db_connect("postgres").cursor() as cr:
         cr._cnx.autocommit = True
         cr.execute(f'DROP DATABASE IF EXISTS "{DB}"')

@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 
 import pytz
 from odoo import _, api, fields, models
@@ -352,21 +353,21 @@ class ResPartner(models.Model):
             state=self.vip_state,
         )
 
-    def _vip_apply_decision(self, decision, on_date, order=None, history_vals_list=None):
-        """Write the decision and its history line (appended to ``history_vals_list`` when given,
-        so that a batch creates all its history lines at once)."""
-        self.ensure_one()
-        from_level = self.vip_level_id
-        self.with_context(vip_level_change=True).sudo().write({
+    @api.model
+    def _vip_decision_vals(self, decision):
+        return {
             "vip_level_id": decision.level_id or False,
             "vip_level_since": decision.level_since or False,
             "vip_level_valid_until": decision.valid_until or False,
             "vip_state": decision.state,
-        })
-        history_vals = {
+        }
+
+    def _vip_history_vals(self, decision, on_date, company, order=None):
+        self.ensure_one()
+        return {
             "partner_id": self.id,
-            "company_id": (self.vip_level_id.company_id or self.company_id or self.env.company).id,
-            "from_level_id": from_level.id,
+            "company_id": company.id,
+            "from_level_id": self.vip_level_id.id,
             "to_level_id": decision.level_id or False,
             "date": on_date,
             "reason": decision.reason,
@@ -374,10 +375,13 @@ class ResPartner(models.Model):
             "pos_order_id": order.id if order else False,
             "user_id": self.env.user.id,
         }
-        if history_vals_list is None:
-            self.env["vip.level.history"].sudo().create(history_vals)
-        else:
-            history_vals_list.append(history_vals)
+
+    def _vip_apply_decision(self, decision, on_date, order=None):
+        self.ensure_one()
+        company = self.vip_level_id.company_id or self.company_id or self.env.company
+        history_vals = self._vip_history_vals(decision, on_date, company, order=order)
+        self.with_context(vip_level_change=True).sudo().write(self._vip_decision_vals(decision))
+        self.env["vip.level.history"].sudo().create(history_vals)
 
     def _vip_evaluate_after_order(self, order, on_date, is_refund=False):
         """Upgrade at once on the paying order; on a return, follow the programme's policy."""
@@ -487,27 +491,47 @@ class ResPartner(models.Model):
         ids = [r[0] for r in cr.fetchall()]
         batch_size = program.cron_batch_size or 1000
         changed = 0
-        # The level history is the audit trail here; chatter tracking of a nightly change
-        # on every member would write a message per member and triple the run time.
-        members = self.with_context(tracking_disable=True)
+        members = self.sudo()
         for start in range(0, len(ids), batch_size):
             batch = members.browse(ids[start:start + batch_size])
             purchases = self._vip_purchases(batch.ids, company)
             history_vals_list = []
+            # Members moved to the same level tonight share their new values: one write per group.
+            groups = defaultdict(list)
             for partner in batch:
                 decision = level_engine.evaluate_nightly(
                     specs, partner._vip_member_state(), purchases[partner.id],
                     partner.vip_points_balance, today, policy,
                 )
                 if decision:
-                    partner._vip_apply_decision(decision, today, history_vals_list=history_vals_list)
-                    changed += 1
+                    history_vals_list.append(partner._vip_history_vals(decision, today, company))
+                    groups[tuple(self._vip_decision_vals(decision).items())].append(partner.id)
+            for vals, partner_ids in groups.items():
+                self._vip_write_levels_sql(partner_ids, dict(vals))
             self.env["vip.level.history"].sudo().create(history_vals_list)
+            changed += len(history_vals_list)
             done = min(start + batch_size, len(ids))
             _logger.info("vip: levels reviewed %s/%s members of %s (%s changed)", done, len(ids), company.name, changed)
             self._vip_commit_batch(done=done, remaining=len(ids) - done)
             batch.invalidate_recordset()
         return changed
+
+    @api.model
+    def _vip_write_levels_sql(self, partner_ids, vals):
+        """Nightly level moves by SQL: a partner ORM write costs a commercial-fields sync and
+        constraint searches per member, which dominated the cron; the level history keeps the
+        audit trail. Fields computed from these are still recomputed through ``modified``."""
+        fnames = list(vals)
+        partners = self.browse(partner_ids)
+        partners.flush_recordset(fnames)
+        assignments = ", ".join(f"{fname} = %({fname})s" for fname in fnames)
+        self.env.cr.execute(
+            f"UPDATE res_partner SET {assignments}, write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'"
+            " WHERE id IN %(ids)s",
+            {**{k: v or None for k, v in vals.items()}, "uid": self.env.uid, "ids": tuple(partner_ids)},
+        )
+        partners.invalidate_recordset(fnames + ["write_uid", "write_date"])
+        partners.modified(fnames)
 
     @api.model
     def _vip_check_balances(self):
