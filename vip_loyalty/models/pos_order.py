@@ -1,5 +1,6 @@
 import logging
 
+import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -19,8 +20,45 @@ class PosOrder(models.Model):
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()
-        self.filtered(lambda o: o.state == "paid")._vip_process_paid()
+        for order in self.filtered(lambda o: o.state == "paid"):
+            order._vip_process_paid_safely()
         return res
+
+    def _vip_process_paid_safely(self):
+        """Odoo logs and swallows any error raised while an order is marked paid, and keeps the
+        order: the savepoint makes sure no half of the VIP writes stays behind. The nightly job
+        retries the order (``_vip_process_pending``), so its points are late, never lost."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._vip_process_paid()
+        except psycopg2.Error:
+            raise  # serialization failures and the like: the whole sync is retried
+        except Exception:
+            _logger.exception("vip: paid order %s not processed; the nightly job will retry it", self.name)
+
+    @api.model
+    def _vip_process_pending(self, company, since, batch_size=500):
+        """Paid orders of ``company`` created since ``since`` that the VIP programme has not handled."""
+        self.env.cr.execute(
+            """
+            SELECT o.id FROM pos_order o
+             WHERE o.company_id = %(company)s AND o.state IN ('paid', 'done', 'invoiced')
+               AND NOT COALESCE(o.vip_processed, false) AND o.create_date >= %(since)s
+               AND (o.partner_id IS NOT NULL OR EXISTS (
+                    SELECT 1 FROM pos_order_line l WHERE l.order_id = o.id AND l.refunded_orderline_id IS NOT NULL))
+             ORDER BY o.id
+            """,
+            {"company": company.id, "since": since},
+        )
+        ids = [r[0] for r in self.env.cr.fetchall()]
+        for start in range(0, len(ids), batch_size):
+            for order in self.browse(ids[start:start + batch_size]):
+                order._vip_process_paid_safely()
+            done = min(start + batch_size, len(ids))
+            _logger.info("vip: caught up %s/%s unprocessed paid orders of %s", done, len(ids), company.name)
+            self.env["res.partner"]._vip_commit_batch(done=done, remaining=len(ids) - done)
+        return len(ids)
 
     # -- hooks meant to be overridden ---------------------------------------------------
 

@@ -95,6 +95,9 @@ class VipProgram(models.Model):
         for company in self.env["res.company"].sudo().search([]):
             env = self.with_company(company).sudo().env
             program = self.with_company(company)._get_for_company(company)
+            # Orders whose processing failed at payment: from when the programme started only,
+            # so installing into an old database does not award its history (see the rebuild wizard).
+            env["pos.order"]._vip_process_pending(company, program.create_date)
             env["vip.points.entry"]._vip_expire_lots(today, company, program.cron_batch_size)
             env["res.partner"]._vip_nightly_levels(today, company, program)
         self.env["res.partner"].sudo()._vip_check_balances()

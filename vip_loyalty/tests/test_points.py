@@ -1,6 +1,7 @@
 import base64
 import io
 from datetime import date
+from unittest.mock import patch
 
 import openpyxl
 from dateutil.relativedelta import relativedelta
@@ -49,6 +50,24 @@ class TestPoints(VipPosCommon):
         # Even a second pass of the paid hook on the same order writes nothing.
         order.action_pos_order_paid()
         self.assertEqual(len(self.entries(entry_type="earn")), 1)
+        self.assertEqual(self.member.vip_points_balance, 55)
+
+    def test_failed_processing_leaves_nothing_and_nightly_job_catches_up(self):
+        partner_model = type(self.env["res.partner"])
+        # The level step breaks after the earn entry was written: Odoo logs the error and keeps
+        # the paid order; none of the VIP writes may stay behind.
+        with patch.object(partner_model, "_vip_evaluate_after_order", side_effect=UserError("broken level rule")), \
+                self.assertLogs("odoo.addons.vip_loyalty.models.pos_order", level="ERROR"):
+            order = self.sync([(self.product_559, 1)])
+        self.assertEqual(order.state, "paid")
+        self.assertFalse(order.vip_processed)
+        self.assertFalse(self.entries())
+        self.assertEqual(self.member.vip_points_balance, 0)
+        program = self.env["vip.program"]._get_for_company(self.env.company)
+        program._cron_nightly()
+        program._cron_nightly()
+        self.assertTrue(order.vip_processed)
+        self.assertEqual(self.entries(entry_type="earn").points, 55)
         self.assertEqual(self.member.vip_points_balance, 55)
 
     def test_half_refund_reverses_half(self):
