@@ -6,7 +6,7 @@
     "author": "vip_loyalty developers",
     "website": "https://example.com/vip_loyalty",
     "license": "LGPL-3",
-    "depends": ["point_of_sale", "mail"],
+    "depends": ["point_of_sale", "mail", "resource"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/security.xml",
@@ -27,6 +27,9 @@
         "views/vip_program_views.xml",
         "views/res_partner_views.xml",
         "views/menus.xml",
+        "data/vip_complaint_data.xml",
+        "wizard/vip_complaint_compensate_views.xml",
+        "views/vip_complaint_views.xml",
     ],
     "demo": ["demo/vip_demo.xml"],
     "assets": {

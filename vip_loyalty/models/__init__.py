@@ -1,6 +1,10 @@
 from . import (
     pos_order,
     res_partner,
+    res_users,
+    vip_complaint,
+    vip_complaint_category,
+    vip_complaint_sla,
     vip_config_cache_mixin,
     vip_level,
     vip_level_history,
