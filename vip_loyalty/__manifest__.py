@@ -31,7 +31,7 @@
         "wizard/vip_complaint_compensate_views.xml",
         "views/vip_complaint_views.xml",
     ],
-    "demo": ["demo/vip_demo.xml"],
+    "demo": ["demo/vip_demo.xml", "demo/vip_complaint_demo.xml"],
     "assets": {
         "web.assets_tests": ["vip_loyalty/static/src/tours/**/*"],
     },

@@ -238,7 +238,17 @@ class VipComplaint(models.Model):
 
     def write(self, vals):
         self._vip_check_satisfaction(vals)
+        if "state" in vals and not self.env.context.get("vip_complaint_transition"):
+            moved = self.filtered(lambda c: c.state != vals["state"])
+            if moved:
+                raise UserError(self.env._(
+                    "Move %(ref)s with its buttons (Start, Escalate, Resolve, Close) so that the rules apply.",
+                    ref=moved[0].name,
+                ))
         return super().write(vals)
+
+    def _vip_set_state(self, vals):
+        return self.with_context(vip_complaint_transition=True).write(vals)
 
     @api.onchange("pos_order_line_id")
     def _onchange_pos_order_line_id(self):
@@ -299,7 +309,7 @@ class VipComplaint(models.Model):
             complaint._vip_transition("start")
             if not complaint.first_response_date:
                 complaint._vip_mark_responded(now)
-            complaint.write({"state": "in_progress"})
+            complaint._vip_set_state({"state": "in_progress"})
         return True
 
     def action_escalate(self):
@@ -320,20 +330,20 @@ class VipComplaint(models.Model):
                     "first_response_date", complaint.first_response_date))
             ):
                 vals["sla_breached"] = True
-            complaint.write(vals)
+            complaint._vip_set_state(vals)
         return True
 
     def action_close(self):
         now = fields.Datetime.now()
         for complaint in self:
             complaint._vip_transition("close", has_outcome=bool(complaint.outcome))
-            complaint.write({"state": "closed", "date_closed": now})
+            complaint._vip_set_state({"state": "closed", "date_closed": now})
         return True
 
     def action_reopen(self):
         for complaint in self:
             complaint._vip_transition("reopen")
-            complaint.write({"state": "in_progress", "date_closed": False, "date_resolved": False})
+            complaint._vip_set_state({"state": "in_progress", "date_closed": False, "date_resolved": False})
         return True
 
     def _vip_escalation_user(self):
@@ -354,7 +364,7 @@ class VipComplaint(models.Model):
                 vals["date_escalated"] = now
             if breached:
                 vals["sla_breached"] = True
-            complaint.write(vals)
+            complaint._vip_set_state(vals)
             manager = complaint._vip_escalation_user()
             complaint.activity_schedule(
                 "vip_loyalty.mail_activity_vip_complaint_escalation",

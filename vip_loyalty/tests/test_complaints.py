@@ -6,6 +6,8 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
+from .common import VipPosCommon
+
 
 @tagged("post_install", "-at_install")
 class TestComplaints(TransactionCase):
@@ -164,6 +166,9 @@ class TestComplaints(TransactionCase):
             complaint.action_close()
         with self.assertRefused(UserError, "not possible"):
             complaint.action_reopen()
+        with self.assertRefused(UserError, "buttons"):
+            complaint.state = "closed"
+        self.assertEqual(complaint.state, "new")
 
     # -- cron -----------------------------------------------------------------------------
 
@@ -334,3 +339,33 @@ class TestComplaints(TransactionCase):
         self.assertAlmostEqual(kpis.avg_first_response_hours, 0.5)
         self.assertAlmostEqual(kpis.avg_satisfaction, 3.0)
         self.assertEqual(kpis.top_categories, ((self.category.name, 2),))
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintPos(VipPosCommon):
+    def test_complaint_about_a_pos_line(self):
+        order = self.sync([(self.product_559, 1), (self.product_100, 1)])
+        line = order.lines.filtered(lambda li: li.product_id == self.product_559)
+        complaint = self.env["vip.complaint"].create({
+            "partner_id": self.member.id,
+            "pos_order_id": order.id,
+            "pos_order_line_id": line.id,
+            "severity": "large",
+            "description": "Seam opened after one wash.",
+        })
+        self.assertEqual(complaint.company_id, order.company_id)
+        self.assertEqual(complaint.shop_id, order.config_id)
+        self.assertEqual(complaint.product_id, self.product_559)
+        # the shared seed policy applies in a company without its own
+        self.assertEqual(complaint.sla_id, self.env.ref("vip_loyalty.vip_complaint_sla_large"))
+        self.assertTrue(complaint.resolution_deadline > complaint.date_reported + timedelta(days=7))
+
+    def test_line_of_another_order_is_refused(self):
+        first = self.sync([(self.product_559, 1)])
+        second = self.sync([(self.product_100, 1)])
+        with self.assertRaises(ValidationError):
+            self.env["vip.complaint"].create({
+                "partner_id": self.member.id,
+                "pos_order_id": first.id,
+                "pos_order_line_id": second.lines.id,
+            })
