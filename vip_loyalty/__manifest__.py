@@ -30,6 +30,7 @@
         "data/vip_complaint_data.xml",
         "wizard/vip_complaint_compensate_views.xml",
         "views/vip_complaint_views.xml",
+        "report/vip_complaint_report.xml",
     ],
     "demo": ["demo/vip_demo.xml", "demo/vip_complaint_demo.xml"],
     "assets": {

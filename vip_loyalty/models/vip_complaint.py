@@ -56,7 +56,7 @@ class VipComplaint(models.Model):
     )
     shop_id = fields.Many2one("pos.config", string="Shop", check_company=True, index="btree_not_null")
     pos_order_id = fields.Many2one("pos.order", string="POS Order", check_company=True,
-                                   domain="[('partner_id', '=', partner_id)]")
+                                   domain="[('partner_id', '=', partner_id)] if partner_id else []")
     pos_order_line_id = fields.Many2one("pos.order.line", string="Order Line",
                                         domain="[('order_id', '=', pos_order_id)]")
     product_id = fields.Many2one("product.product", string="Product")

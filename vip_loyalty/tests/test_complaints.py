@@ -360,6 +360,19 @@ class TestComplaintPos(VipPosCommon):
         self.assertEqual(complaint.sla_id, self.env.ref("vip_loyalty.vip_complaint_sla_large"))
         self.assertTrue(complaint.resolution_deadline > complaint.date_reported + timedelta(days=7))
 
+    def test_form_fills_from_the_order(self):
+        order = self.sync([(self.product_559, 1)])
+        form = Form(self.env["vip.complaint"])
+        form.pos_order_id = order
+        self.assertEqual(form.partner_id, self.member)
+        self.assertEqual(form.shop_id, order.config_id)
+        form.pos_order_line_id = order.lines
+        self.assertEqual(form.product_id, self.product_559)
+        form.description = "Colour faded."
+        complaint = form.save()
+        self.assertEqual(complaint.state, "new")
+        self.assertTrue(complaint.response_deadline)
+
     def test_line_of_another_order_is_refused(self):
         first = self.sync([(self.product_559, 1)])
         second = self.sync([(self.product_100, 1)])
@@ -369,3 +382,20 @@ class TestComplaintPos(VipPosCommon):
                 "pos_order_id": first.id,
                 "pos_order_line_id": second.lines.id,
             })
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintReport(TransactionCase):
+    def test_complaint_record_renders(self):
+        member = self.env["res.partner"].create({"name": "Report Member"})
+        complaint = self.env["vip.complaint"].create({
+            "partner_id": member.id,
+            "description": "Button came off.",
+            "resolution": "Sewn back on the spot.",
+        })
+        html, _kind = self.env["ir.actions.report"]._render_qweb_html(
+            "vip_loyalty.vip_complaint_report", complaint.ids)
+        html = html.decode()
+        self.assertIn(complaint.name, html)
+        self.assertIn("Report Member", html)
+        self.assertIn("Sewn back on the spot.", html)
