@@ -355,9 +355,9 @@ class VipComplaint(models.Model):
         )
         return managers.sorted("id")[:1] or self.user_id or self.env.user
 
-    def _vip_escalate(self, reason, breached=False):
+    def _vip_escalate(self, reason, breached=False, now=None):
         """Escalate to the manager: state, activity, chatter note. Once per complaint."""
-        now = fields.Datetime.now()
+        now = now or fields.Datetime.now()
         for complaint in self:
             vals = {"state": "escalated"}
             if not complaint.date_escalated:
@@ -368,7 +368,7 @@ class VipComplaint(models.Model):
             manager = complaint._vip_escalation_user()
             complaint.activity_schedule(
                 "vip_loyalty.mail_activity_vip_complaint_escalation",
-                date_deadline=fields.Date.context_today(complaint),
+                date_deadline=fields.Date.context_today(complaint, now),
                 summary=self.env._("Escalated complaint %(ref)s", ref=complaint.name),
                 note=escape(reason),
                 user_id=manager.id,
@@ -455,6 +455,17 @@ class VipComplaint(models.Model):
         _logger.info("vip: complaints escalated %s, follow-ups sent %s", escalated, followed)
         return escalated, followed
 
+    @api.model
+    def _vip_safely(self, complaint, what, step):
+        """Run one cron step for one complaint in a savepoint: a bad row is logged, never blocks the rest."""
+        try:
+            with self.env.cr.savepoint():
+                step(complaint.with_company(complaint.company_id))
+        except Exception:  # noqa: BLE001 - logged, the batch goes on
+            _logger.exception("vip: could not %s complaint %s", what, complaint.id)
+            return False
+        return True
+
     def _vip_batches(self, ids, batch_size):
         for start in range(0, len(ids), batch_size):
             yield self.browse(ids[start:start + batch_size]), start + batch_size
@@ -486,10 +497,11 @@ class VipComplaint(models.Model):
                         if complaint_engine.response_breached(now, complaint.response_deadline,
                                                               complaint.first_response_date)
                         else self.env._("Not resolved by %(deadline)s.", deadline=complaint.resolution_deadline))
-                complaint.with_company(complaint.company_id)._vip_escalate(
-                    self.env._("SLA missed: %(late)s Give the customer a promised date.", late=late), breached=True,
-                )
-                done += 1
+                if self._vip_safely(complaint, "escalate", lambda c, late=late: c._vip_escalate(
+                    self.env._("SLA missed: %(late)s Give the customer a promised date.", late=late),
+                    breached=True, now=now,
+                )):
+                    done += 1
             self.env["res.partner"]._vip_commit_batch(done=min(end, len(ids)), remaining=max(len(ids) - end, 0))
         return done
 
@@ -509,8 +521,8 @@ class VipComplaint(models.Model):
         done = 0
         for batch, end in self._vip_batches(ids, batch_size):
             for complaint in batch:
-                complaint.with_company(complaint.company_id)._vip_send_followup(now)
-                done += 1
+                if self._vip_safely(complaint, "follow up", lambda c: c._vip_send_followup(now)):
+                    done += 1
             self.env["res.partner"]._vip_commit_batch(done=min(end, len(ids)), remaining=max(len(ids) - end, 0))
         return done
 
@@ -523,7 +535,7 @@ class VipComplaint(models.Model):
         owner = self.user_id or self.partner_id.vip_advisor_id or self._vip_escalation_user()
         self.activity_schedule(
             "vip_loyalty.mail_activity_vip_complaint_followup",
-            date_deadline=fields.Date.context_today(self),
+            date_deadline=fields.Date.context_today(self, now),
             summary=self.env._("Follow up %(ref)s: fully solved? Anything left?", ref=self.name),
             user_id=owner.id,
         )

@@ -1,10 +1,12 @@
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 import pytz
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import VipPosCommon
 
@@ -202,6 +204,28 @@ class TestComplaints(TransactionCase):
             lambda m: "SLA missed" in (m.body or "")))
         # the answered one is now past its resolution deadline: escalated once
         self.assertEqual(answered.state, "escalated")
+
+    def test_cron_bad_row_does_not_stop_the_rest(self):
+        bad = self.complaint()
+        good = self.complaint()
+        complaint_class = type(self.Complaint)
+        original = complaint_class._vip_escalation_user
+
+        def flaky(record):
+            if record == bad:
+                raise UserError("no manager reachable")
+            return original(record)
+
+        with patch.object(complaint_class, "_vip_escalation_user", flaky), \
+                mute_logger("odoo.addons.vip_loyalty.models.vip_complaint"):
+            self.Complaint._cron_complaints(now=self.local(2026, 3, 2, 12, 0))
+        self.assertEqual(good.state, "escalated")
+        bad.invalidate_recordset()
+        self.assertEqual(bad.state, "new")
+        self.assertFalse(bad.date_escalated)
+        # the next run retries it
+        self.Complaint._cron_complaints(now=self.local(2026, 3, 2, 12, 15))
+        self.assertEqual(bad.state, "escalated")
 
     def test_cron_sends_the_followup_once(self):
         complaint = self.complaint(resolution="Exchanged.", outcome="partial")
