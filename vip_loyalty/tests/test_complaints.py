@@ -350,6 +350,21 @@ class TestComplaints(TransactionCase):
         with self.assertRaises(AccessError):
             complaint.with_user(self.cashier).unlink()
 
+    def test_companies_are_isolated_and_sla_is_for_managers(self):
+        other = self.env["res.company"].create({"name": "Branch Co"})
+        theirs = self.Complaint.with_company(other).create({
+            "partner_id": self.env["res.partner"].create({"name": "Branch member", "company_id": other.id}).id,
+            "company_id": other.id,
+        })
+        mine = self.complaint()
+        visible = self.Complaint.with_user(self.cashier).search([("id", "in", (theirs | mine).ids)])
+        self.assertEqual(visible, mine)
+        sla = self.env.ref("vip_loyalty.vip_complaint_sla_small")
+        with self.assertRaises(AccessError):
+            sla.with_user(self.cashier).write({"resolution_time": 100})
+        sla.with_user(self.manager).write({"resolution_time": 12})
+        self.assertEqual(sla.resolution_time, 12)
+
     def test_kpis(self):
         a = self.complaint()
         a.first_response_date = self.local(2026, 3, 2, 10, 30)
