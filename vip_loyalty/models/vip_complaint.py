@@ -119,9 +119,10 @@ class VipComplaint(models.Model):
                 complaint.severity, complaint.company_id or self.env.company
             )
 
-    @api.depends("date_reported", "sla_id", "sla_id.response_time", "sla_id.response_unit",
-                 "sla_id.resolution_time", "sla_id.resolution_unit", "company_id.resource_calendar_id")
+    @api.depends("date_reported", "sla_id")
     def _compute_deadlines(self):
+        # The policy in force when the complaint is recorded: editing a policy later does not move the
+        # deadlines (and the breach history) of complaints already filed.
         for complaint in self:
             sla = complaint.sla_id
             if not sla or not complaint.date_reported:

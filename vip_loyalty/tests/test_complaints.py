@@ -83,9 +83,12 @@ class TestComplaints(TransactionCase):
         self.assertEqual(complaint.resolution_deadline, self.local(2026, 3, 12, 10, 0))
 
     def test_sla_policy_is_editable_data(self):
+        filed = self.complaint()
+        self.assertEqual(filed.resolution_deadline, self.local(2026, 3, 3, 10, 0))
         self.env.ref("vip_loyalty.vip_complaint_sla_small").resolution_time = 48
         complaint = self.complaint()
         self.assertEqual(complaint.resolution_deadline, self.local(2026, 3, 4, 10, 0))
+        self.assertEqual(filed.resolution_deadline, self.local(2026, 3, 3, 10, 0), "filed complaints keep theirs")
         complaint.date_reported = self.local(2026, 3, 2, 9, 0)
         self.assertEqual(complaint.response_deadline, self.local(2026, 3, 2, 10, 0))
 
