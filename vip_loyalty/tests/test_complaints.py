@@ -216,7 +216,7 @@ class TestComplaints(TransactionCase):
 
         def flaky(record):
             if record == bad:
-                raise UserError("no manager reachable")
+                raise ValueError("no manager reachable")
             return original(record)
 
         with patch.object(complaint_class, "_vip_escalation_user", flaky), \
