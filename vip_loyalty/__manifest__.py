@@ -27,6 +27,7 @@
         "views/vip_program_views.xml",
         "views/res_partner_views.xml",
         "views/menus.xml",
+        "views/vip_pos_views.xml",
         "data/vip_complaint_data.xml",
         "wizard/vip_complaint_compensate_views.xml",
         "views/vip_complaint_views.xml",
@@ -35,6 +36,7 @@
     "demo": ["demo/vip_demo.xml", "demo/vip_complaint_demo.xml"],
     "assets": {
         "web.assets_tests": ["vip_loyalty/static/src/tours/**/*"],
+        "point_of_sale._assets_pos": ["vip_loyalty/static/src/pos/**/*"],
     },
     "installable": True,
     "application": True,

@@ -1,6 +1,9 @@
 from . import (
     pos_order,
+    pos_order_line,
+    product_template,
     res_partner,
+    res_partner_pos,
     res_users,
     vip_complaint,
     vip_complaint_category,

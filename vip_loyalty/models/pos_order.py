@@ -1,6 +1,7 @@
 import logging
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..engine import points as points_engine
 
@@ -59,6 +60,7 @@ class PosOrder(models.Model):
             on_date = order._vip_order_date()
             if refund_lines:
                 order._vip_reverse_refunded(refund_lines, on_date)
+            order._vip_redeem_from_order()
             earned = 0
             if partner.vip_state not in (False, "none"):
                 earned = order._vip_earn(order.lines - refund_lines, on_date)
@@ -153,3 +155,106 @@ class PosOrder(models.Model):
                     ),
                 })
         entry_model._vip_post(vals_list)
+
+    # -- POS terminal: redemption carried by the order, receipt data (issue 5) -----------------
+
+    vip_redeem_points = fields.Integer(
+        string="Points redeemed", copy=False,
+        help="Points the terminal redeemed on this order; the ledger entry is written once, when it is paid.",
+    )
+    vip_redeem_kind = fields.Selection([("gift", "Gift")], string="Redeemed for", copy=False)
+
+    @api.model
+    def _vip_check_gift(self, partner, gift_lines, asked, kind, company):
+        """Points the order's gift costs; refuses a wrong gift, price or balance (nothing written)."""
+        if not partner or partner.vip_state in (False, "none"):
+            raise UserError(self.env._("Only a member can redeem points."))
+        if kind != "gift":
+            raise UserError(self.env._("Unknown kind of redemption."))
+        if len(gift_lines) != 1 or gift_lines[0][1] != 1:
+            raise UserError(self.env._("A points gift is one single item."))
+        product = gift_lines[0][0]
+        if product.vip_special_price:
+            raise UserError(self.env._("%s is a special-price item and cannot be a points gift.", product.display_name))
+        rule = self.env["vip.points.rule"]._for_company(company)
+        if not rule:
+            raise UserError(self.env._("No points rule is configured."))
+        needed = points_engine.points_for_gift(
+            product.lst_price, rule.ladder_first_points, rule.ladder_first_cap,
+            rule.ladder_step_points, rule.ladder_step_cap,
+        )
+        if needed != asked:
+            raise UserError(self.env._(
+                "%(product)s (list price %(price).2f) costs %(needed)s points, not %(asked)s.",
+                product=product.display_name, price=product.lst_price, needed=needed, asked=asked,
+            ))
+        balance = partner.sudo().vip_points_balance
+        if needed > balance:
+            raise UserError(self.env._(
+                "%(name)s has %(balance)s points; %(points)s cannot be redeemed.",
+                name=partner.display_name, balance=balance, points=needed,
+            ))
+        return needed, product
+
+    def _process_order(self, order, existing_order):
+        # Refuse a redemption the member cannot have before the order is saved, so the
+        # terminal shows the reason and keeps the order open.
+        if order.get("vip_redeem_points") and order.get("state") != "draft" and not (
+            existing_order and existing_order.state != "draft"
+        ):
+            gift_lines = [
+                (self.env["product.product"].browse(vals["product_id"]), vals.get("qty"))
+                for cmd in order.get("lines") or []
+                if isinstance(cmd, (list, tuple)) and len(cmd) == 3 and isinstance(cmd[2], dict)
+                for vals in [cmd[2]] if vals.get("vip_redeem_gift")
+            ]
+            session = self.env["pos.session"].browse(order.get("session_id"))
+            self._vip_check_gift(
+                self.env["res.partner"].browse(order.get("partner_id")), gift_lines,
+                order["vip_redeem_points"], order.get("vip_redeem_kind"),
+                session.config_id.company_id or self.env.company,
+            )
+        return super()._process_order(order, existing_order)
+
+    def _vip_redeem_from_order(self):
+        """Write the order's ``redeem`` entry; called once per order from ``_vip_process_paid``."""
+        self.ensure_one()
+        if not self.vip_redeem_points:
+            return self.env["vip.points.entry"]
+        gifts = self.lines.filtered("vip_redeem_gift")
+        needed, product = self._vip_check_gift(
+            self.partner_id, [(line.product_id, line.qty) for line in gifts],
+            self.vip_redeem_points, self.vip_redeem_kind, self.company_id,
+        )
+        return self.partner_id.sudo().vip_redeem_points(
+            needed,
+            self.env._("gift %(product)s (list price %(price).2f) on %(order)s",
+                       product=product.display_name, price=product.lst_price, order=self.name),
+            pos_order=self,
+        )
+
+    @api.model
+    def vip_pos_receipt_info(self, uuids):
+        """What the receipt prints for synced orders: card, level, points earned, balance, lots."""
+        if not self.env.user.has_group("vip_loyalty.group_vip_user"):
+            return []
+        result = []
+        for order in self.search([("uuid", "in", list(uuids or []))]):
+            partner = order.partner_id.sudo()
+            if not partner or partner.vip_state in (False, "none"):
+                continue
+            program = self.env["vip.program"]._get_for_company(order.company_id)
+            today = fields.Date.context_today(self)
+            lots = partner._vip_expiring_lots(order.company_id, today, program.pos_expiry_warning_days)
+            result.append({
+                "uuid": order.uuid,
+                "processed": order.vip_processed,
+                "card": partner.vip_card_number or "",
+                "level_name": partner.vip_level_id.name or "",
+                "earned": order.vip_points_earned,
+                "redeemed": order.vip_redeem_points,
+                "balance": partner.vip_points_balance,
+                "expiring": [{"date": fields.Date.to_string(day), "points": pts} for day, pts in lots],
+                "expiry_days": program.pos_expiry_warning_days,
+            })
+        return result

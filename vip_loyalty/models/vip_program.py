@@ -98,3 +98,18 @@ class VipProgram(models.Model):
             env["vip.points.entry"]._vip_expire_lots(today, company, program.cron_batch_size)
             env["res.partner"]._vip_nightly_levels(today, company, program)
         self.env["res.partner"].sudo()._vip_check_balances()
+
+    # -- POS terminal benefits (issue 5) --------------------------------------------------
+    member_day = fields.Integer(
+        string="Member day of the month",
+        help="Day of each month when members get their level's member-day discount (0 = none).",
+    )
+    stack_floor_percent = fields.Float(
+        string="折上折 from promoted price ≥ (% of list)",
+        help="Promoted items whose price is at least this share of the list price get the level "
+             "discount again (折上折); deeper promotions do not. The base level never gets it.",
+    )
+    pos_expiry_warning_days = fields.Integer(
+        string="Warn of points expiring within (days)",
+        help="The terminal and the receipt show points that expire within this many days.",
+    )

@@ -1,1 +1,11 @@
-from . import test_complaints, test_concurrency, test_levels, test_membership, test_points, test_tour
+from . import (
+    test_complaints,
+    test_concurrency,
+    test_levels,
+    test_membership,
+    test_points,
+    test_pos_screenshots,
+    test_pos_terminal,
+    test_pos_tour,
+    test_tour,
+)

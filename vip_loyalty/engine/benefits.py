@@ -1,0 +1,144 @@
+"""Member benefits at the till: level discount, 折上折, birthday item, member day.
+
+Pure Python: no odoo import, no I/O. The POS asks the server, the server calls
+``apply_benefits`` and the terminal writes the result on the order lines as a named
+discount (the ``label``), never as a silent price change.
+
+Rules (seeds 000 and 003; every number comes from configuration):
+
+1. **Special-price items** (``special_price``) get no member discount at all. They still
+   earn points (the ledger decides that, not this module).
+2. **Full-price items** (no promotion) get the best one of
+
+   - the level discount (``level_percent``),
+   - the member-day discount (``member_day_percent``) when the order date is the
+     programme's member day of the month.
+
+   Discounts never add up on one item; the best single one wins.
+3. **Promoted items** (the shop's price is below the list price) get **折上折**, the level
+   discount applied again on the promoted price, only when
+
+   - the member's level is not the base level (``is_base_level`` False) and has a level
+     discount, and
+   - the promoted price is at least ``stack_floor_percent`` of the list price (seed 003:
+     "7.5 折以上(含 7.5 折)" is a floor of 75). Deeper promotions get nothing more.
+
+   折上折 is not combined with the member-day discount (seed 003: 会员卡优惠与折上折优惠不可
+   同时享受).
+4. **Birthday month:** one item (one unit of the most expensive eligible line) gets
+   ``birthday_percent`` instead of its other member discount, when that is better. On a line
+   of several units the one discounted unit is blended into the line's percentage, so the
+   line total is exactly "one unit at the birthday discount, the others as before".
+
+``apply_benefits`` returns one ``LineBenefit`` per input line, in order: the extra discount
+percent to write on the line (on top of the promoted price), a kind and a label.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+__all__ = ["BenefitConfig", "BenefitLine", "LineBenefit", "apply_benefits", "stacked_percent"]
+
+KINDS = ("none", "level", "stack", "member_day", "birthday")
+
+_PCT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class BenefitConfig:
+    level_name: str = ""
+    level_percent: float = 0.0
+    is_base_level: bool = True
+    birthday_percent: float = 0.0
+    member_day_percent: float = 0.0
+    member_day: int = 0
+    stack_floor_percent: float = 0.0
+    birthday: date | None = None
+
+
+@dataclass(frozen=True)
+class BenefitLine:
+    unit_price: float
+    list_price: float
+    quantity: float = 1.0
+    special_price: bool = False
+
+
+@dataclass(frozen=True)
+class LineBenefit:
+    discount_percent: float
+    kind: str
+    label: str
+
+
+def _round_pct(value):
+    return float(Decimal(str(value)).quantize(_PCT, ROUND_HALF_UP))
+
+
+def _fmt(value):
+    return f"{value:g}"
+
+
+def stacked_percent(first, second):
+    """Total discount of ``second``% taken after ``first``% (10 then 10 → 19)."""
+    return 100.0 - (100.0 - first) * (100.0 - second) / 100.0
+
+
+def _promo_percent(line):
+    if line.list_price <= 0 or line.unit_price >= line.list_price:
+        return 0.0
+    return 100.0 * (1.0 - line.unit_price / line.list_price)
+
+
+def _is_member_day(cfg, on_date):
+    return bool(cfg.member_day) and on_date.day == cfg.member_day and cfg.member_day_percent > 0
+
+
+def _regular(cfg, line, on_date):
+    """The member discount of one unit of ``line`` without the birthday benefit."""
+    none = LineBenefit(0.0, "none", "")
+    if line.special_price or line.quantity <= 0:
+        return none
+    promo = _promo_percent(line)
+    if promo > 0:
+        if cfg.is_base_level or cfg.level_percent <= 0:
+            return none
+        if 100.0 - promo + 1e-9 < cfg.stack_floor_percent:
+            return none
+        return LineBenefit(
+            cfg.level_percent, "stack",
+            f"折上折 {cfg.level_name} {_fmt(cfg.level_percent)}% on {_fmt(_round_pct(promo))}% promotion",
+        )
+    best = none
+    if cfg.level_percent > 0:
+        best = LineBenefit(cfg.level_percent, "level", f"{cfg.level_name} discount {_fmt(cfg.level_percent)}%")
+    if _is_member_day(cfg, on_date) and cfg.member_day_percent > best.discount_percent:
+        best = LineBenefit(cfg.member_day_percent, "member_day", f"Member day {_fmt(cfg.member_day_percent)}%")
+    return best
+
+
+def apply_benefits(cfg, lines, on_date):
+    """The member discount of every line (see the module documentation)."""
+    result = [_regular(cfg, line, on_date) for line in lines]
+    if not (cfg.birthday and cfg.birthday.month == on_date.month and cfg.birthday_percent > 0):
+        return result
+    candidates = [
+        i for i, line in enumerate(lines)
+        if not line.special_price and line.quantity > 0
+        # On a promoted item the birthday discount, like any member discount, is taken on the
+        # promoted price: it must beat what the line already gets.
+        and cfg.birthday_percent > result[i].discount_percent
+    ]
+    if not candidates:
+        return result
+    # The most valuable unit; the first such line on ties.
+    best = max(candidates, key=lambda i: (lines[i].unit_price, -i))
+    line, other = lines[best], result[best]
+    qty = line.quantity
+    blended = (cfg.birthday_percent + other.discount_percent * (qty - 1)) / qty
+    label = f"Birthday {_fmt(cfg.birthday_percent)}% on 1 item"
+    if qty > 1 and other.label:
+        label = f"{label}; {other.label} on the others"
+    result[best] = LineBenefit(blended, "birthday", label)
+    return result

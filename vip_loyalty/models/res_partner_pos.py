@@ -1,0 +1,252 @@
+# Kept apart from res_partner.py while issues are built in parallel; merge when convenient.
+# pylint: disable=consider-merging-classes-inherited
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..engine import benefits as benefits_engine
+from ..engine import points as points_engine
+from ..engine import profile as profile_engine
+
+
+class ResPartner(models.Model):
+    """What the POS terminal needs: small start-up fields, and one member's data on demand."""
+
+    _inherit = "res.partner"
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        # Only two small columns per loaded partner: the terminal fetches a member's VIP data
+        # (level, balance, lots) when the cashier selects them, never all members at start.
+        return [*super()._load_pos_data_fields(config_id), "vip_card_number", "vip_state"]
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @api.model
+    def _vip_pos_check_access(self):
+        if not self.env.user.has_group("vip_loyalty.group_vip_user"):
+            raise AccessError(_("Only VIP users can see or enrol members at the terminal."))
+
+    @api.model
+    def _vip_pos_company(self, config_id):
+        config = self.env["pos.config"].browse(config_id).exists() if config_id else None
+        return config.company_id if config else self.env.company
+
+    def _vip_expiring_lots(self, company, today, days):
+        """Open lots of this member expiring within ``days`` days: [(date, points)], soonest first."""
+        self.ensure_one()
+        if days <= 0:
+            return []
+        groups = self.env["vip.points.entry"].sudo()._read_group(
+            [
+                ("partner_id", "=", self.id), ("company_id", "=", company.id), ("remaining", ">", 0),
+                ("expiry_date", ">=", today), ("expiry_date", "<=", today + timedelta(days=days)),
+            ],
+            ["expiry_date:day"], ["remaining:sum"], order="expiry_date:day",
+        )
+        return list(groups)
+
+    def _vip_benefit_config(self, company, program):
+        self.ensure_one()
+        level = self.vip_level_id.sudo()
+        lowest = self.env["vip.level"].sudo().search([("company_id", "=", company.id)], limit=1)
+        active = self.vip_state == "active" and bool(level)
+        return benefits_engine.BenefitConfig(
+            level_name=level.name or "",
+            level_percent=level.discount_percent if active else 0.0,
+            is_base_level=not active or level == lowest,
+            birthday_percent=level.birthday_discount_percent if active else 0.0,
+            member_day_percent=level.member_day_discount_percent if active else 0.0,
+            member_day=program.member_day,
+            stack_floor_percent=program.stack_floor_percent,
+            birthday=self.vip_birthday or None,
+        )
+
+    # -- RPC used by the terminal -----------------------------------------------------------
+
+    @api.model
+    def vip_pos_search(self, query, config_id=None):
+        """Members whose card number is ``query`` or whose phone matches: ids, at most 20."""
+        self._vip_pos_check_access()
+        query = (query or "").strip()
+        if not query:
+            return []
+        company = self._vip_pos_company(config_id)
+        company_domain = [("company_id", "in", [False, company.id])]
+        card = profile_engine.normalize_card(query)
+        partners = self.search([("vip_card_number", "=", card), *company_domain], limit=1)
+        if not partners:
+            partners = self._vip_find_by_phone(query, company_domain, limit=20)
+        return partners.ids
+
+    @api.model
+    def _vip_find_by_phone(self, phone, extra_domain, limit):
+        """Partners whose phone is the same number, with or without country code and separators."""
+        digits = profile_engine.phone_digits(phone)
+        if len(digits) < 6:
+            return self.browse()
+        self.flush_model(["phone", "mobile"])
+        self.env.cr.execute(
+            """
+            SELECT id FROM res_partner
+             WHERE REGEXP_REPLACE(COALESCE(phone, ''), '[^0-9]', '', 'g') LIKE %(tail)s
+                OR REGEXP_REPLACE(COALESCE(mobile, ''), '[^0-9]', '', 'g') LIKE %(tail)s
+             LIMIT 200
+            """,
+            {"tail": "%" + digits[-8:]},
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        candidates = self.with_context(active_test=False).search([("id", "in", ids), *extra_domain])
+        return candidates.filtered(lambda p: any(
+            a.endswith(b) for a, b in [(profile_engine.phone_digits(p.phone), digits),
+                                       (digits, profile_engine.phone_digits(p.phone))]
+            if b and len(b) >= 6
+        ))[:limit]
+
+    @api.model
+    def vip_pos_member_summary(self, partner_id, config_id=None):
+        """The selected member's VIP data for the terminal's member panel (one member, O(1))."""
+        self._vip_pos_check_access()
+        partner = self.browse(partner_id).exists()
+        if not partner:
+            return {}
+        company = self._vip_pos_company(config_id)
+        program = self.env["vip.program"]._get_for_company(company)
+        rule = self.env["vip.points.rule"]._for_company(company)
+        today = fields.Date.context_today(self)
+        partner = partner.sudo()
+        lots = partner._vip_expiring_lots(company, today, program.pos_expiry_warning_days)
+        balance = partner.vip_points_balance
+        cfg = partner._vip_benefit_config(company, program)
+        complaints = partner.vip_complaint_open_count if "vip_complaint_open_count" in partner._fields else 0
+        ladder = {}
+        if rule:
+            ladder = {
+                "gift_cap": points_engine.redemption_cap(
+                    balance, rule.ladder_first_points, rule.ladder_first_cap,
+                    rule.ladder_step_points, rule.ladder_step_cap,
+                ),
+                "first_points": rule.ladder_first_points,
+                "cash_value": points_engine.cash_value(balance, rule.cash_points_block, rule.cash_block_value)
+                if rule.cash_points_block > 0 else 0.0,
+            }
+        return {
+            "id": partner.id,
+            "name": partner.name,
+            "card": partner.vip_card_number or "",
+            "state": partner.vip_state,
+            "is_member": partner.vip_state not in ("none", False),
+            "level_name": partner.vip_level_id.name or "",
+            "level_code": partner.vip_level_id.code or "",
+            "level_color": partner.vip_level_id.color or 0,
+            "balance": balance,
+            "expiring": [{"date": fields.Date.to_string(day), "points": pts} for day, pts in lots],
+            "expiring_points": sum(pts for _day, pts in lots),
+            "expiry_days": program.pos_expiry_warning_days,
+            "birthday": fields.Date.to_string(partner.vip_birthday) if partner.vip_birthday else "",
+            "birthday_month": bool(partner.vip_birthday and partner.vip_birthday.month == today.month),
+            "advisor": partner.vip_advisor_id.name or "",
+            "complaints": complaints,
+            "member_day": bool(cfg.member_day and today.day == cfg.member_day),
+            "level_percent": cfg.level_percent,
+            "is_base_level": cfg.is_base_level,
+            "ladder": ladder,
+        }
+
+    @api.model
+    def vip_pos_benefits(self, partner_id, lines, config_id=None):
+        """Named member discounts for order lines ``[{product_id, price_unit, qty}]``, in order."""
+        self._vip_pos_check_access()
+        partner = self.browse(partner_id).exists().sudo()
+        if not partner or not lines:
+            return [{"discount": 0.0, "kind": "none", "label": ""} for _line in lines or []]
+        company = self._vip_pos_company(config_id)
+        program = self.env["vip.program"]._get_for_company(company)
+        cfg = partner._vip_benefit_config(company, program)
+        products = self.env["product.product"].browse({int(line["product_id"]) for line in lines}).exists()
+        by_id = {p.id: p for p in products}
+        engine_lines = []
+        for line in lines:
+            product = by_id.get(int(line["product_id"]))
+            if not product:
+                raise UserError(_("Unknown product on the order."))
+            engine_lines.append(benefits_engine.BenefitLine(
+                unit_price=float(line.get("price_unit") or 0.0),
+                list_price=product.lst_price,
+                quantity=float(line.get("qty") or 0.0),
+                special_price=product.vip_special_price,
+            ))
+        today = fields.Date.context_today(self)
+        result = benefits_engine.apply_benefits(cfg, engine_lines, today)
+        return [{"discount": b.discount_percent, "kind": b.kind, "label": b.label} for b in result]
+
+    @api.model
+    def vip_pos_enrol(self, name, phone, config_id=None, card=None):
+        """Quick enrolment at the till: name and phone; the server assigns the card unless one is scanned."""
+        self._vip_pos_check_access()
+        name = (name or "").strip()
+        phone = (phone or "").strip()
+        if not name:
+            raise ValidationError(_("Give the new member's name."))
+        if not profile_engine.is_valid_phone(phone):
+            raise ValidationError(_(
+                "The phone number %(phone)s is not valid: 6 to 15 digits, with an optional +.", phone=phone,
+            ))
+        company = self._vip_pos_company(config_id)
+        duplicate = self.sudo()._vip_find_by_phone(phone, [("company_id", "in", [False, company.id])], limit=1)
+        if duplicate:
+            raise ValidationError(_(
+                "The phone number %(phone)s already belongs to %(name)s%(card)s.",
+                phone=phone, name=duplicate.display_name,
+                card=_(" (card %s)", duplicate.vip_card_number) if duplicate.vip_card_number else "",
+            ))
+        vals = {"name": name, "phone": phone}
+        if (card or "").strip():
+            card = profile_engine.normalize_card(card)
+            if not profile_engine.is_valid_card(card):
+                raise ValidationError(_(
+                    "The card number %(card)s is not valid: use 3 to 32 letters, digits or dashes.", card=card,
+                ))
+            self.browse()._vip_check_card_free(card, self.env["res.company"])
+            vals["vip_card_number"] = card
+        # A cashier may not create contacts in the back office: this creation is controlled here.
+        partner = self.sudo().create(vals)
+        config = self.env["pos.config"].browse(config_id).exists() if config_id else None
+        partner._vip_enrol(shop=config, advisor=self.env.user)
+        return partner.id
+
+    @api.model
+    def vip_pos_gift_quote(self, partner_id, product_id, config_id=None):
+        """Points a gift item costs on the ladder, and whether the member can have it now."""
+        self._vip_pos_check_access()
+        partner = self.browse(partner_id).exists().sudo()
+        product = self.env["product.product"].browse(product_id).exists()
+        if not partner or partner.vip_state in (False, "none") or not product:
+            return {"ok": False, "message": _("Only a member can redeem points.")}
+        if product.vip_special_price:
+            return {"ok": False, "message": _("%s is a special-price item and cannot be a points gift.",
+                                               product.display_name)}
+        company = self._vip_pos_company(config_id)
+        rule = self.env["vip.points.rule"]._for_company(company)
+        if not rule:
+            return {"ok": False, "message": _("No points rule is configured.")}
+        try:
+            needed = points_engine.points_for_gift(
+                product.lst_price, rule.ladder_first_points, rule.ladder_first_cap,
+                rule.ladder_step_points, rule.ladder_step_cap,
+            )
+        except ValueError as error:
+            return {"ok": False, "message": str(error)}
+        if needed > partner.vip_points_balance:
+            return {"ok": False, "points": needed, "message": _(
+                "%(name)s has %(balance)s points; %(product)s (list price %(price).2f) needs %(needed)s.",
+                name=partner.name, balance=partner.vip_points_balance, product=product.display_name,
+                price=product.lst_price, needed=needed,
+            )}
+        return {
+            "ok": True,
+            "points": needed,
+            "label": _("Points gift: %s pts", needed),
+            "message": _("%(product)s for %(needed)s points.", product=product.display_name, needed=needed),
+        }

@@ -1,0 +1,87 @@
+/** VIP loyalty: the member panel above the order lines (badge, points, lots, birthday, advisor). */
+import { Component, onWillUnmount, useEffect, useState } from "@odoo/owl";
+import { usePos } from "@point_of_sale/app/store/pos_hook";
+import { useService } from "@web/core/utils/hooks";
+import { _t } from "@web/core/l10n/translation";
+
+export class VipMemberPanel extends Component {
+    static template = "vip_loyalty.VipMemberPanel";
+    static props = {};
+
+    setup() {
+        this.pos = usePos();
+        this.notification = useService("notification");
+        this.state = useState({ summary: null, partnerId: 0, error: "" });
+        this.alive = true;
+        onWillUnmount(() => (this.alive = false));
+        // Only the selected member's data is fetched, when the cashier selects them.
+        useEffect(
+            (partnerId) => {
+                this.loadSummary(partnerId);
+            },
+            () => [this.order?.get_partner()?.id || 0]
+        );
+        // Benefits follow the order: member, products, quantities and prices.
+        useEffect(
+            () => {
+                this.applyBenefits();
+            },
+            () => [this.pos.vipLineSignature(this.order)]
+        );
+    }
+
+    get order() {
+        return this.pos.get_order();
+    }
+
+    get partner() {
+        return this.order?.get_partner();
+    }
+
+    get summary() {
+        return this.state.partnerId === (this.partner?.id || 0) ? this.state.summary : null;
+    }
+
+    async loadSummary(partnerId) {
+        this.state.error = "";
+        if (!partnerId) {
+            this.state.summary = null;
+            this.state.partnerId = 0;
+            return;
+        }
+        try {
+            const summary = await this.pos.vipMemberSummary(this.partner);
+            if (this.alive && (this.partner?.id || 0) === partnerId) {
+                this.state.summary = summary;
+                this.state.partnerId = partnerId;
+                if (this.order) {
+                    this.order.uiState.vipLevelName = summary.level_name;
+                }
+            }
+        } catch {
+            this.state.error = _t("Member data is unavailable offline.");
+        }
+    }
+
+    async applyBenefits() {
+        try {
+            await this.pos.vipApplyBenefits(this.order);
+        } catch {
+            // Offline: no member discount is applied; the order itself still syncs later.
+        }
+    }
+
+    formatDate(iso) {
+        return iso ? luxon.DateTime.fromISO(iso).toLocaleString(luxon.DateTime.DATE_MED) : "";
+    }
+
+    async onClickGift() {
+        const line = this.order?.get_selected_orderline();
+        if (!line) {
+            this.notification.add(_t("Select the gift item on the order first."), { type: "warning" });
+            return;
+        }
+        const result = await this.pos.vipRedeemGift(this.order, line);
+        this.notification.add(result.message, { type: result.ok ? "success" : "danger" });
+    }
+}

@@ -1,0 +1,124 @@
+/** VIP loyalty: terminal-side calls to the server. Only the selected member's data is fetched. */
+import { patch } from "@web/core/utils/patch";
+import { PosStore } from "@point_of_sale/app/store/pos_store";
+import { _t } from "@web/core/l10n/translation";
+
+patch(PosStore.prototype, {
+    async vipMemberSummary(partner) {
+        if (!partner) {
+            return null;
+        }
+        return await this.data.call("res.partner", "vip_pos_member_summary", [partner.id, this.config.id]);
+    },
+
+    /** Members by card number or phone, loaded into the terminal's partner model. */
+    async vipSearchMembers(query) {
+        const ids = await this.data.call("res.partner", "vip_pos_search", [query, this.config.id]);
+        if (!ids.length) {
+            return [];
+        }
+        const known = ids.map((id) => this.models["res.partner"].get(id));
+        if (known.every(Boolean)) {
+            return known;
+        }
+        return await this.data.read("res.partner", ids);
+    },
+
+    async vipEnrol(name, phone, card) {
+        const id = await this.data.call("res.partner", "vip_pos_enrol", [name, phone, this.config.id], {
+            card: card || false,
+        });
+        const [partner] = await this.data.read("res.partner", [id]);
+        return partner;
+    },
+
+    vipLineSignature(order) {
+        if (!order) {
+            return "";
+        }
+        const lines = order.lines.map(
+            (l) => `${l.uuid}:${l.product_id?.id}:${l.qty}:${l.price_unit}:${l.vip_redeem_gift ? 1 : 0}`
+        );
+        return `${order.get_partner()?.id || 0}|${lines.join(",")}`;
+    },
+
+    /** Ask the server for the member's benefits and write them on the lines as named discounts. */
+    async vipApplyBenefits(order) {
+        if (!order || order.finalized || order.state !== "draft") {
+            return;
+        }
+        const partner = order.get_partner();
+        const lines = order.lines.filter((l) => !l.vip_redeem_gift && !l.combo_parent_id);
+        if (!partner || !partner.vip_card_number) {
+            for (const line of order.lines) {
+                if (line.vip_discount_label) {
+                    line.set_discount(0);
+                    line.vip_discount_label = false;
+                    line.vip_redeem_gift = false;
+                }
+            }
+            order.vip_redeem_points = 0;
+            order.vip_redeem_kind = false;
+            return;
+        }
+        if (!lines.length) {
+            return;
+        }
+        const signature = this.vipLineSignature(order);
+        const result = await this.data.call("res.partner", "vip_pos_benefits", [
+            partner.id,
+            lines.map((l) => ({ product_id: l.product_id.id, price_unit: l.price_unit, qty: l.qty })),
+            this.config.id,
+        ]);
+        if (this.vipLineSignature(order) !== signature) {
+            return; // the order changed meanwhile; the next round applies
+        }
+        lines.forEach((line, index) => {
+            const benefit = result[index];
+            if (benefit.kind !== "none") {
+                line.set_discount(benefit.discount);
+                line.vip_discount_label = benefit.label;
+            } else if (line.vip_discount_label) {
+                line.set_discount(0);
+                line.vip_discount_label = false;
+            }
+        });
+    },
+
+    /** Make the selected line the member's points gift (the server checks and burns on payment). */
+    async vipRedeemGift(order, line) {
+        const partner = order.get_partner();
+        if (!partner || !line) {
+            return { ok: false, message: _t("Select the member and the gift item first.") };
+        }
+        const quote = await this.data.call("res.partner", "vip_pos_gift_quote", [
+            partner.id,
+            line.product_id.id,
+            this.config.id,
+        ]);
+        if (!quote.ok) {
+            return quote;
+        }
+        for (const other of order.lines) {
+            if (other.vip_redeem_gift && other !== line) {
+                other.vip_redeem_gift = false;
+                other.vip_discount_label = false;
+                other.set_discount(0);
+            }
+        }
+        if (line.qty !== 1) {
+            line.set_quantity(1);
+        }
+        line.vip_redeem_gift = true;
+        line.set_discount(100);
+        line.vip_discount_label = quote.label;
+        order.vip_redeem_points = quote.points;
+        order.vip_redeem_kind = "gift";
+        return quote;
+    },
+
+    async vipReceiptInfo(order) {
+        const [info] = await this.data.call("pos.order", "vip_pos_receipt_info", [[order.uuid]]);
+        return info || null;
+    },
+});

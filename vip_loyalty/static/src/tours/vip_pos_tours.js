@@ -1,0 +1,112 @@
+/** POS tours of the VIP terminal experience (run by vip_loyalty/tests/test_pos_tour.py). */
+import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
+import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
+import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
+import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
+import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+import { scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
+import { registry } from "@web/core/registry";
+
+const has = (selector, content) => ({ content, trigger: selector });
+
+function pay() {
+    return [
+        ProductScreen.clickPayButton(),
+        PaymentScreen.clickPaymentMethod("Cash"),
+        PaymentScreen.clickValidate(),
+        ReceiptScreen.isShown(),
+    ].flat();
+}
+
+registry.category("web_tour.tours").add("vip_pos_member_tour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            scan_barcode("VIPTOUR0001"),
+            has(".vip-member-panel .vip-level-badge:contains('Senior')", "the level badge shows"),
+            has(".vip-member-panel .vip-balance-value:contains('1200')", "the balance shows"),
+            has(".vip-member-panel .vip-expiring:contains('200 pts expire')", "expiring lots show"),
+            has(".vip-member-panel .vip-advisor", "the advisor shows"),
+            ProductScreen.clickDisplayedProduct("Silk Dress"),
+            has(".orderline .vip-discount-label:contains('Senior discount 5%')", "the level discount is named"),
+            ProductScreen.clickDisplayedProduct("Promo Coat"),
+            has(".orderline .vip-discount-label:contains('折上折 Senior 5% on 12% promotion')", "the 折上折 line"),
+            pay(),
+            has(".pos-receipt .vip-receipt-card:contains('VIPTOUR0001')", "the card is on the receipt"),
+            has(".pos-receipt .vip-receipt-level:contains('Senior')", "the level is on the receipt"),
+            has(".pos-receipt .vip-receipt-earned:contains('Points earned: 136')", "points earned"),
+            has(".pos-receipt .vip-receipt-balance:contains('Points balance: 1336')", "balance after"),
+            has(".pos-receipt .vip-receipt-expiring:contains('200 pts expire on')", "lots expiring soon"),
+            has(".pos-receipt .orderline .vip-discount-label:contains('折上折')", "named discounts are printed"),
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("vip_pos_enrol_tour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            ProductScreen.clickPartnerButton(),
+            { content: "open quick enrolment", trigger: ".vip-enrol-button", run: "click" },
+            { content: "name", trigger: ".vip-enrol-name", run: "edit Lin Xiao" },
+            { content: "a phone already used", trigger: ".vip-enrol-phone", run: "edit +86 138 0000 0001" },
+            { content: "enrol", trigger: ".vip-enrol-confirm", run: "click" },
+            has(".vip-enrol-error:contains('already belongs to')", "duplicate phone refused"),
+            { content: "a new phone", trigger: ".vip-enrol-phone", run: "edit 137 2468 1357" },
+            { content: "enrol", trigger: ".vip-enrol-confirm", run: "click" },
+            has(".vip-member-panel .vip-member-name:contains('Lin Xiao')", "the new member is selected"),
+            has(".vip-member-panel .vip-level-badge:contains('Member')", "at the base level"),
+            has(".vip-member-panel .vip-balance-value:contains('0')", "with no points yet"),
+            ProductScreen.clickDisplayedProduct("Silk Dress"),
+            pay(),
+            has(".pos-receipt .vip-receipt-card:contains('VIP')", "the new card is on the receipt"),
+            has(".pos-receipt .vip-receipt-earned:contains('Points earned: 55')", "points earned"),
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("vip_pos_gift_tour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            scan_barcode("VIPTOUR0001"),
+            has(".vip-member-panel .vip-balance-value:contains('1200')", "the balance shows"),
+            ProductScreen.clickDisplayedProduct("Gift Scarf"),
+            { content: "redeem points for the selected item", trigger: ".vip-gift-button", run: "click" },
+            has(".orderline .vip-discount-label:contains('Points gift: 1000 pts')", "the gift line is named"),
+            ProductScreen.clickDisplayedProduct("Silk Dress"),
+            has(".orderline .vip-discount-label:contains('Senior discount 5%')", "level discount"),
+            pay(),
+            has(".pos-receipt .vip-receipt-redeemed:contains('Points redeemed: 1000')", "redeemed points"),
+            has(".pos-receipt .vip-receipt-earned:contains('Points earned: 53')", "points earned"),
+            has(".pos-receipt .vip-receipt-balance:contains('Points balance: 253')", "balance after"),
+        ].flat(),
+});
+
+/** Not a test: tools/pos_screenshots.sh runs it to take the README's pictures. */
+const shoot = (name) => ({
+    content: `screenshot ${name}`,
+    trigger: "body",
+    run: async () => {
+        console.log(`vip-screenshot:${name}`);
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+    },
+});
+
+registry.category("web_tour.tours").add("vip_pos_screenshot_tour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            scan_barcode("VIPTOUR0001"),
+            has(".vip-member-panel .vip-level-badge:contains('Senior')", "member recognised"),
+            ProductScreen.clickDisplayedProduct("Silk Dress"),
+            ProductScreen.clickDisplayedProduct("Promo Coat"),
+            has(".orderline .vip-discount-label:contains('折上折')", "折上折"),
+            shoot("pos_member"),
+            pay(),
+            has(".pos-receipt .vip-receipt-balance", "receipt"),
+            shoot("pos_receipt"),
+        ].flat(),
+});

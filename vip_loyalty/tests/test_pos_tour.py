@@ -1,0 +1,112 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
+from odoo.tests import tagged
+
+
+@tagged("post_install", "-at_install")
+class TestVipPosTour(TestPointOfSaleHttpCommon):
+    """The cashier's screen in a real browser; after each tour the server's ledger and level are checked."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        company = cls.main_pos_config.company_id
+        main_company = env.ref("base.main_company")
+        if not env["vip.level"].search([("company_id", "=", company.id)]):
+            for lvl in env["vip.level"].sudo().search([("company_id", "=", main_company.id)]):
+                lvl.copy({"company_id": company.id, "name": lvl.name})
+            rule = env.ref("vip_loyalty.vip_points_rule_default").sudo()
+            rule.copy({"company_id": company.id, "name": rule.name})
+        cls.levels = {lvl.code: lvl for lvl in env["vip.level"].search([("company_id", "=", company.id)])}
+        cls.program = env["vip.program"]._get_for_company(company)
+        # The member day would change the discounts on the 28th: the tours do not depend on the date.
+        cls.program.member_day = 0
+        # A cashier with only POS user and VIP user rights.
+        cls.pos_user.groups_id |= env.ref("vip_loyalty.group_vip_user")
+        cls.env.user.groups_id |= env.ref("vip_loyalty.group_vip_manager")
+
+        def product(name, price):
+            return env["product.product"].create({
+                "name": name, "list_price": price, "available_in_pos": True, "taxes_id": False,
+                "is_storable": False, "type": "consu",
+            })
+
+        cls.silk = product("Silk Dress", 559.0)
+        cls.coat = product("Promo Coat", 1000.0)
+        cls.scarf = product("Gift Scarf", 180.0)
+        pricelist = cls.main_pos_config.pricelist_id
+        env["product.pricelist.item"].create({
+            "pricelist_id": pricelist.id, "applied_on": "0_product_variant", "product_id": cls.coat.id,
+            "compute_price": "percentage", "percent_price": 12.0,
+        })
+        cls.member = env["res.partner"].create({
+            "name": "Chen Jing", "phone": "+86 138 0000 0001", "vip_card_number": "VIPTOUR0001",
+        })
+        cls.member.property_product_pricelist = pricelist
+        cls.member._vip_enrol(advisor=cls.pos_user)
+        today = fields.Date.context_today(cls.member.with_user(cls.pos_user))
+        cls.member.with_context(vip_level_change=True).sudo().write({
+            "vip_level_id": cls.levels["SENIOR"].id, "vip_level_since": today,
+        })
+        env["vip.points.entry"]._vip_post([
+            {"partner_id": cls.member.id, "company_id": company.id, "date": today, "points": 200,
+             "entry_type": "adjust", "expiry_date": today + timedelta(days=10), "rule_description": "tour lot"},
+            {"partner_id": cls.member.id, "company_id": company.id, "date": today, "points": 1000,
+             "entry_type": "adjust", "expiry_date": today + timedelta(days=200), "rule_description": "tour lot"},
+        ])
+
+    def _orders(self, partner):
+        return self.env["pos.order"].search([("partner_id", "=", partner.id)])
+
+    def _entries(self, partner, entry_type):
+        return self.env["vip.points.entry"].search([("partner_id", "=", partner.id), ("entry_type", "=", entry_type)])
+
+    def test_scan_card_level_discount_stack_and_receipt(self):
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.start_pos_tour("vip_pos_member_tour", login="pos_user")
+        order = self._orders(self.member)
+        self.assertEqual(len(order), 1)
+        by_product = {line.product_id: line for line in order.lines}
+        self.assertEqual(by_product[self.silk].discount, 5.0)
+        self.assertEqual(by_product[self.silk].vip_discount_label, "Senior discount 5%")
+        self.assertEqual(by_product[self.coat].discount, 5.0)
+        self.assertEqual(by_product[self.coat].price_unit, 880.0)
+        self.assertIn("折上折", by_product[self.coat].vip_discount_label)
+        self.assertAlmostEqual(order.amount_total, 1367.05, places=2)
+        earn = self._entries(self.member, "earn")
+        self.assertEqual(earn.points, 136)
+        self.assertEqual(earn.pos_order_id, order)
+        self.assertEqual(self.member.vip_points_balance, 1336)
+        self.assertEqual(self.member.vip_level_id, self.levels["SENIOR"])
+
+    def test_quick_enrolment(self):
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.start_pos_tour("vip_pos_enrol_tour", login="pos_user")
+        member = self.env["res.partner"].search([("name", "=", "Lin Xiao")])
+        self.assertEqual(len(member), 1, "one member, the refused duplicate wrote nothing")
+        self.assertEqual(member.vip_state, "active")
+        self.assertTrue(member.vip_card_number.startswith("VIP"))
+        self.assertEqual(member.vip_level_id, self.levels["MEMBER"])
+        self.assertEqual(member.vip_advisor_id, self.pos_user)
+        self.assertEqual(member.vip_enrol_shop_id, self.main_pos_config)
+        self.assertEqual(self._entries(member, "earn").points, 55)
+        self.assertEqual(member.vip_points_balance, 55)
+
+    def test_redeem_points_for_a_gift(self):
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.start_pos_tour("vip_pos_gift_tour", login="pos_user")
+        order = self._orders(self.member)
+        self.assertEqual(order.vip_redeem_points, 1000)
+        gift = order.lines.filtered("vip_redeem_gift")
+        self.assertEqual(gift.product_id, self.scarf)
+        self.assertEqual(gift.price_subtotal_incl, 0.0)
+        redeem = self._entries(self.member, "redeem")
+        self.assertEqual(len(redeem), 1, "the redemption is written exactly once")
+        self.assertEqual(redeem.points, -1000)
+        self.assertEqual(redeem.pos_order_id, order)
+        self.assertEqual(self._entries(self.member, "earn").points, 53)
+        self.assertEqual(self.member.vip_points_balance, 253)
+        self.assertEqual(self.member.vip_level_id, self.levels["SENIOR"])
