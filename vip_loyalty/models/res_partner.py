@@ -531,6 +531,7 @@ class ResPartner(models.Model):
     vip_complaint_ids = fields.One2many("vip.complaint", "partner_id", string="Complaints")
     vip_complaint_open_count = fields.Integer(string="Open Complaints", compute="_compute_vip_complaint_open_count")
 
+    @api.depends("vip_complaint_ids.state")
     def _compute_vip_complaint_open_count(self):
         groups = self.env["vip.complaint"]._read_group(
             [("partner_id", "in", self.ids), ("state", "in", ("new", "in_progress", "escalated"))],

@@ -336,7 +336,6 @@ class TestComplaints(TransactionCase):
         self.assertEqual(self.member.vip_complaint_open_count, 2)
         first.write({"resolution": "Done", "outcome": "full"})
         first.action_resolve()
-        self.member.invalidate_recordset(["vip_complaint_open_count"])
         self.assertEqual(self.member.vip_complaint_open_count, 1)
         action = self.member.action_vip_view_complaints()
         self.assertEqual(self.Complaint.search(action["domain"]), self.member.vip_complaint_ids)
@@ -414,6 +413,14 @@ class TestComplaintPos(VipPosCommon):
         complaint = form.save()
         self.assertEqual(complaint.state, "new")
         self.assertTrue(complaint.response_deadline)
+
+    def test_pos_member_panel_counts_open_complaints(self):
+        partners = self.env["res.partner"]
+        self.assertEqual(partners.vip_pos_member_summary(self.member.id, self.config.id)["complaints"], 0)
+        complaint = self.env["vip.complaint"].create({"partner_id": self.member.id, "resolution": "Refunded."})
+        self.assertEqual(partners.vip_pos_member_summary(self.member.id, self.config.id)["complaints"], 1)
+        complaint.action_resolve()
+        self.assertEqual(partners.vip_pos_member_summary(self.member.id, self.config.id)["complaints"], 0)
 
     def test_line_of_another_order_is_refused(self):
         first = self.sync([(self.product_559, 1)])
