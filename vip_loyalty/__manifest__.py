@@ -6,7 +6,7 @@
     "author": "vip_loyalty developers",
     "website": "https://example.com/vip_loyalty",
     "license": "LGPL-3",
-    "depends": ["point_of_sale", "mail"],
+    "depends": ["point_of_sale", "mail", "resource"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/security.xml",
@@ -28,8 +28,12 @@
         "views/res_partner_views.xml",
         "views/menus.xml",
         "views/vip_pos_views.xml",
+        "data/vip_complaint_data.xml",
+        "wizard/vip_complaint_compensate_views.xml",
+        "views/vip_complaint_views.xml",
+        "report/vip_complaint_report.xml",
     ],
-    "demo": ["demo/vip_demo.xml"],
+    "demo": ["demo/vip_demo.xml", "demo/vip_complaint_demo.xml"],
     "assets": {
         "web.assets_tests": ["vip_loyalty/static/src/tours/**/*"],
         "point_of_sale._assets_pos": ["vip_loyalty/static/src/pos/**/*"],

@@ -550,3 +550,24 @@ class ResPartner(models.Model):
         for partner_id, stored, ledger in mismatches:
             _logger.error("vip: partner %s balance %s differs from ledger sum %s", partner_id, stored, ledger)
         return mismatches
+
+    # -- complaints (issue 6) ------------------------------------------------------------
+    vip_complaint_ids = fields.One2many("vip.complaint", "partner_id", string="Complaints")
+    vip_complaint_open_count = fields.Integer(string="Open Complaints", compute="_compute_vip_complaint_open_count")
+
+    @api.depends("vip_complaint_ids.state")
+    def _compute_vip_complaint_open_count(self):
+        groups = self.env["vip.complaint"]._read_group(
+            [("partner_id", "in", self.ids), ("state", "in", ("new", "in_progress", "escalated"))],
+            ["partner_id"], ["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.vip_complaint_open_count = counts.get(partner.id, 0)
+
+    def action_vip_view_complaints(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("vip_loyalty.vip_complaint_action")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action

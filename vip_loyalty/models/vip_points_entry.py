@@ -46,6 +46,7 @@ class VipPointsEntry(models.Model):
     )
     rule_description = fields.Char(string="Explanation", readonly=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    complaint_id = fields.Many2one("vip.complaint", index="btree_not_null", ondelete="restrict", readonly=True)
 
     _sql_constraints = [
         ("points_not_zero", "CHECK(points <> 0)", "A ledger entry must move points."),
