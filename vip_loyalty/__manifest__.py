@@ -6,7 +6,7 @@
     "author": "vip_loyalty developers",
     "website": "https://example.com/vip_loyalty",
     "license": "LGPL-3",
-    "depends": ["point_of_sale", "mail"],
+    "depends": ["point_of_sale", "mail", "base_import"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/security.xml",
@@ -28,6 +28,10 @@
         "views/res_partner_views.xml",
         "views/menus.xml",
         "views/vip_pos_views.xml",
+        "security/vip_adoption_security.xml",
+        "wizard/vip_history_rebuild_views.xml",
+        "wizard/vip_member_import_views.xml",
+        "wizard/vip_member_merge_views.xml",
     ],
     "demo": ["demo/vip_demo.xml"],
     "assets": {

@@ -4,6 +4,7 @@ from . import (
     product_template,
     res_partner,
     res_partner_pos,
+    vip_card_replacement,
     vip_config_cache_mixin,
     vip_level,
     vip_level_history,

@@ -1,1 +1,8 @@
-from . import vip_level_change, vip_points_adjust, vip_points_export
+from . import (
+    vip_history_rebuild,
+    vip_level_change,
+    vip_member_import,
+    vip_member_merge,
+    vip_points_adjust,
+    vip_points_export,
+)
