@@ -68,7 +68,9 @@ class VipHistoryRebuild(models.TransientModel):
             raise UserError(_("The start date cannot be in the future."))
         if self.batch_size <= 0:
             raise UserError(_("The batch size must be positive."))
-        wizard = self.sudo().with_company(self.company_id).with_context(vip_history_rebuild=True)
+        wizard = self.sudo().with_company(self.company_id).with_context(
+            vip_history_rebuild=True, tracking_disable=True,  # the level history is the record of changes
+        )
         if self.dry_run:
             try:
                 with self.env.cr.savepoint():
@@ -190,6 +192,8 @@ class VipHistoryRebuild(models.TransientModel):
         orders = self.env["pos.order"].browse(order_ids)
         by_id = {order.id: order for order in orders}
         order_days = [(order.id, order._vip_order_date()) for order in orders]
+        order_days_by_id = dict(order_days)
+        rule = self.env["vip.points.rule"]._for_company(company)
         first_day = min((d for _i, d in order_days), default=self.date_from)
         start = self.date_from if partner.vip_level_id else max(first_day, self.date_from)
         # All paid orders as purchases; each nightly run sees the ones before its day.
@@ -201,7 +205,11 @@ class VipHistoryRebuild(models.TransientModel):
             if kind == "order":
                 order = by_id[value]
                 order.with_context(vip_replay_until=order.date_order)._vip_process_paid()
-                next_expiry = self._vip_next_expiry(partner)
+                # Only an earned lot can bring the next expiry forward; a stale (early) value
+                # merely makes the next night look for due lots and find none.
+                lot_expiry = rule._expiry_date(order_days_by_id[order.id]) if rule else None
+                if lot_expiry and (not next_expiry or lot_expiry < next_expiry):
+                    next_expiry = lot_expiry
                 count += 1
                 continue
             day = value
