@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..engine import adoption
 from .common import VipPosCommon
@@ -156,6 +157,40 @@ class TestAdoption(VipPosCommon):
         again.action_rebuild()
         self.assertEqual(again.members_count, 0)
         self.assertEqual((entry_model.search_count([]), self.env["vip.level.history"].search_count([])), counts)
+
+    def test_a_member_failing_halfway_is_left_untouched_and_resumed(self):
+        today = fields.Date.context_today(self.env["res.partner"])
+        start = today - relativedelta(months=3)
+        first = self.env["res.partner"].create({"name": "Crash one", "phone": "+86 139 4000 0001"})
+        second = self.env["res.partner"].create({"name": "Crash two", "phone": "+86 139 4000 0002"})
+        with self._without_vip():
+            for partner in (first, second):
+                for offset in (3, 40):
+                    when = datetime.combine(start + timedelta(days=offset), datetime.min.time()).replace(hour=12)
+                    self.sync([(self.product_1000, 1)], customer=partner, date_order=when)
+        wizard_class = type(self.env["vip.history.rebuild"])
+        original = wizard_class._vip_replay_member
+
+        def crash_on_first(wizard, partner, *args):
+            count = original(wizard, partner, *args)
+            if partner == first:
+                raise RuntimeError("power cut")
+            return count
+
+        with patch.object(wizard_class, "_vip_replay_member", crash_on_first), \
+                mute_logger("odoo.addons.vip_loyalty.wizard.vip_history_rebuild"):
+            wizard = self.env["vip.history.rebuild"].create({"date_from": start, "dry_run": False})
+            wizard.action_rebuild()
+        self.assertEqual((wizard.members_count, wizard.failed_count), (1, 1))
+        self.assertIn("power cut", wizard.log)
+        first.invalidate_recordset()
+        self.assertEqual((first.vip_state, first.vip_points_balance), ("none", 0))
+        self.assertFalse(first.vip_points_entry_ids or first.vip_level_history_ids)
+        self.assertEqual(second.vip_points_balance, 200)
+        again = self.env["vip.history.rebuild"].create({"date_from": start, "dry_run": False})
+        again.action_rebuild()
+        self.assertEqual((again.members_count, again.failed_count), (1, 0))
+        self.assertEqual(self._snapshot(first)["entries"], self._snapshot(second)["entries"])
 
     def test_rebuild_refuses_a_future_start(self):
         wizard = self.env["vip.history.rebuild"].create({
