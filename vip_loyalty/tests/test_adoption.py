@@ -192,6 +192,24 @@ class TestAdoption(VipPosCommon):
         self.assertEqual((again.members_count, again.failed_count), (1, 0))
         self.assertEqual(self._snapshot(first)["entries"], self._snapshot(second)["entries"])
 
+    def test_a_return_rung_up_for_another_customer_reverses_the_buyer(self):
+        today = fields.Date.context_today(self.env["res.partner"])
+        start = today - relativedelta(months=2)
+        cashier_pick = self.env["res.partner"].create({"name": "Selected by mistake", "phone": "+86 139 5000 0001"})
+        buyer = self.env["res.partner"].create({"name": "Real buyer", "phone": "+86 139 5000 0002"})
+        created = {}
+        with self._without_vip():
+            self._sync_event((start + timedelta(days=1), "b0", "buy", [("product_1000", 1)]), buyer, created, "x")
+            self._sync_event((start + timedelta(days=2), "b1", "refund", ("b0", {"product_1000": 1})),
+                             cashier_pick, created, "x")
+            self._sync_event((start + timedelta(days=3), "c0", "buy", [("product_100", 1)]), cashier_pick, created, "x")
+        wizard = self.env["vip.history.rebuild"].create({"date_from": start, "dry_run": False, "batch_size": 1})
+        wizard.action_rebuild()
+        buyer.invalidate_recordset()
+        self.assertEqual(buyer.vip_points_balance, 0, "the return takes back what the buyer earned")
+        self.assertEqual(cashier_pick.vip_points_balance, 10)
+        self.assertEqual(sorted(buyer.vip_points_entry_ids.mapped("entry_type")), ["earn", "reverse"])
+
     def test_rebuild_refuses_a_future_start(self):
         wizard = self.env["vip.history.rebuild"].create({
             "date_from": fields.Date.today() + timedelta(days=1), "company_id": self.env.company.id,

@@ -96,7 +96,8 @@ class VipHistoryRebuild(models.TransientModel):
     def _vip_candidates(self):
         """(orders per member, skipped member ids): paid, unprocessed orders since date_from.
 
-        A return without a customer belongs to the customer of the order it returns.
+        A return belongs to the customer of the order it returns (whoever the cashier
+        selected, if anyone): its reversal needs that member's earn replayed first.
         """
         self.ensure_one()
         self.env["pos.order"].flush_model()
@@ -104,19 +105,19 @@ class VipHistoryRebuild(models.TransientModel):
         cr = self.env.cr
         cr.execute(
             """
-            SELECT COALESCE(o.partner_id, origin.partner_id) AS member, o.id
+            SELECT COALESCE(origin.partner_id, o.partner_id) AS member, o.id
               FROM pos_order o
               LEFT JOIN LATERAL (
                     SELECT oo.partner_id FROM pos_order_line l
                       JOIN pos_order_line rl ON rl.id = l.refunded_orderline_id
                       JOIN pos_order oo ON oo.id = rl.order_id
                      WHERE l.order_id = o.id AND oo.partner_id IS NOT NULL
-                     LIMIT 1) origin ON o.partner_id IS NULL
+                     LIMIT 1) origin ON TRUE
              WHERE o.company_id = %(company)s
                AND o.state IN ('paid', 'done', 'invoiced')
                AND NOT COALESCE(o.vip_processed, FALSE)
                AND (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date >= %(date_from)s
-               AND COALESCE(o.partner_id, origin.partner_id) IS NOT NULL
+               AND COALESCE(origin.partner_id, o.partner_id) IS NOT NULL
              ORDER BY member, o.date_order, o.id
             """,
             {"company": self.company_id.id, "tz": self.env["res.partner"]._vip_tz(), "date_from": self.date_from},
