@@ -6,7 +6,7 @@
     "author": "vip_loyalty developers",
     "website": "https://example.com/vip_loyalty",
     "license": "LGPL-3",
-    "depends": ["point_of_sale", "mail", "resource"],
+    "depends": ["point_of_sale", "mail", "resource", "base_import"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/security.xml",
@@ -32,6 +32,10 @@
         "wizard/vip_complaint_compensate_views.xml",
         "views/vip_complaint_views.xml",
         "report/vip_complaint_report.xml",
+        "security/vip_adoption_security.xml",
+        "wizard/vip_history_rebuild_views.xml",
+        "wizard/vip_member_import_views.xml",
+        "wizard/vip_member_merge_views.xml",
     ],
     "demo": ["demo/vip_demo.xml", "demo/vip_complaint_demo.xml"],
     "assets": {

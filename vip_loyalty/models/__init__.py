@@ -5,6 +5,7 @@ from . import (
     res_partner,
     res_partner_pos,
     res_users,
+    vip_card_replacement,
     vip_complaint,
     vip_complaint_category,
     vip_complaint_sla,

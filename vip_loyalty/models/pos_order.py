@@ -171,6 +171,9 @@ class PosOrder(models.Model):
                 self.env["pos.order.line"].search([
                     ("refunded_orderline_id.order_id", "=", origin.id),
                     ("order_id.state", "in", ("paid", "done", "invoiced")),
+                    # A history rebuild counts only the returns made up to this one.
+                    *([("order_id.date_order", "<=", self.date_order)] if self.env.context.get("vip_replay_until")
+                      else []),
                 ]).mapped("price_subtotal_incl")
             )
             already = -sum(entry_model.search([

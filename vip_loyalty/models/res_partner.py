@@ -318,9 +318,12 @@ class ResPartner(models.Model):
             SELECT partner_id, id, (date_order AT TIME ZONE 'UTC' AT TIME ZONE %s)::date, amount_total
               FROM pos_order
              WHERE partner_id IN %s AND company_id = %s AND state IN ('paid', 'done', 'invoiced')
+               AND (%s::timestamp IS NULL OR date_order <= %s::timestamp)
              ORDER BY date_order, id
             """,
-            [self._vip_tz(), tuple(partner_ids), company.id],
+            # A history rebuild sees the orders as they stood when the replayed order was paid.
+            [self._vip_tz(), tuple(partner_ids), company.id,
+             self.env.context.get("vip_replay_until"), self.env.context.get("vip_replay_until")],
         )
         purchases = {pid: [] for pid in partner_ids}
         for partner_id, order_id, day, amount in self.env.cr.fetchall():

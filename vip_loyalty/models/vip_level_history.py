@@ -27,6 +27,10 @@ class VipLevelHistory(models.Model):
     rule_description = fields.Char()
     pos_order_id = fields.Many2one("pos.order", index="btree_not_null", ondelete="set null")
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
+    is_history_rebuild = fields.Boolean(
+        string="History Rebuild", readonly=True,
+        default=lambda self: bool(self.env.context.get("vip_history_rebuild")),
+    )
 
     def write(self, vals):
         if not self.env.su:

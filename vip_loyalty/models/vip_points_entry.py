@@ -47,6 +47,11 @@ class VipPointsEntry(models.Model):
     rule_description = fields.Char(string="Explanation", readonly=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     complaint_id = fields.Many2one("vip.complaint", index="btree_not_null", ondelete="restrict", readonly=True)
+    is_history_rebuild = fields.Boolean(
+        string="History Rebuild", readonly=True, index=True,
+        default=lambda self: bool(self.env.context.get("vip_history_rebuild")),
+        help="Written by the rebuild from past POS orders, not by a live sale.",
+    )
 
     _sql_constraints = [
         ("points_not_zero", "CHECK(points <> 0)", "A ledger entry must move points."),

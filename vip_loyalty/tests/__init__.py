@@ -1,4 +1,5 @@
 from . import (
+    test_adoption,
     test_complaints,
     test_concurrency,
     test_levels,

@@ -1,1 +1,9 @@
-from . import vip_complaint_compensate, vip_level_change, vip_points_adjust, vip_points_export
+from . import (
+    vip_complaint_compensate,
+    vip_history_rebuild,
+    vip_level_change,
+    vip_member_import,
+    vip_member_merge,
+    vip_points_adjust,
+    vip_points_export,
+)

@@ -1,0 +1,122 @@
+"""Time and peak memory of the "Rebuild from history" wizard on a large past.
+
+Creates customers and a year of paid POS orders directly in SQL (as a database that ran
+point_of_sale before vip_loyalty was installed would hold them), then runs the rebuild
+(``vip.history.rebuild._vip_rebuild``, committed batches, as the wizard does) and prints
+the elapsed time, the throughput and the peak resident memory of the process.
+
+    .venv/bin/python bench/history_rebuild.py [--customers 100000] [--lines 2000000]
+
+Every run adds its own customers and orders (tagged with the run), so runs can be repeated
+in the same database; orders already processed are never replayed again.
+"""
+
+import argparse
+import resource
+import time
+import uuid
+
+from _odoo import ensure_db, env_for, prepare
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def generate(env, customers, lines, lines_per_order, date_from, tag):
+    config = env.ref("point_of_sale.pos_config_main")
+    if not config.current_session_id:
+        config.with_user(env.ref("base.user_admin")).open_ui()
+    session = config.current_session_id
+    product = env["product.product"].search([("available_in_pos", "=", True)], limit=1)
+    cr = env.cr
+    orders_per_customer = max(1, lines // (customers * lines_per_order))
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_partner ON COMMIT DROP AS
+        WITH ins AS (
+            INSERT INTO res_partner (name, complete_name, active, type, vip_state, vip_points_balance,
+                                     autopost_bills, phone, create_date, write_date)
+            SELECT 'Rebuild ' || %(tag)s || ' ' || g, 'Rebuild ' || %(tag)s || ' ' || g, TRUE, 'contact', 'none', 0,
+                   'ask', '139' || lpad(g::text, 8, '0'), now(), now()
+              FROM generate_series(1, %(customers)s) g
+            RETURNING id)
+        SELECT id FROM ins
+        """,
+        {"tag": tag, "customers": customers},
+    )
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_order ON COMMIT DROP AS
+        WITH ins AS (
+            INSERT INTO pos_order (name, pos_reference, session_id, config_id, company_id, partner_id, user_id,
+                                   pricelist_id, date_order, state, amount_total, amount_paid, amount_tax,
+                                   amount_return, vip_processed, create_date, write_date)
+            SELECT 'RB/' || %(tag)s || '/' || p.id || '/' || k, 'RB-' || %(tag)s || '-' || p.id || '-' || k,
+                   %(session)s, %(config)s, %(company)s, p.id, %(uid)s, %(pricelist)s,
+                   (%(date_from)s::date + (floor(random() * 365) || ' days')::interval + interval '12 hours'),
+                   'paid', a.amount, a.amount, 0, 0, FALSE, now(), now()
+              FROM bench_partner p CROSS JOIN generate_series(1, %(per)s) k
+              CROSS JOIN LATERAL (SELECT round((100 + random() * 1400)::numeric, 0) AS amount
+                                   WHERE k > 0) a
+            RETURNING id, name, amount_total)
+        SELECT * FROM ins
+        """,
+        {"tag": tag, "session": session.id, "config": config.id, "company": config.company_id.id,
+         "uid": env.uid, "pricelist": config.pricelist_id.id or None, "date_from": date_from,
+         "per": orders_per_customer},
+    )
+    cr.execute(
+        """
+        INSERT INTO pos_order_line (name, full_product_name, order_id, product_id, qty, price_unit, discount,
+                                    price_subtotal, price_subtotal_incl, create_date, write_date)
+        SELECT o.name || '-' || j, 'Bench item', o.id, %(product)s, 1, o.amount_total / %(n)s, 0,
+               o.amount_total / %(n)s, o.amount_total / %(n)s, now(), now()
+          FROM bench_order o CROSS JOIN generate_series(1, %(n)s) j
+        """,
+        {"product": product.id, "n": lines_per_order},
+    )
+    cr.execute("SELECT count(*) FROM bench_order")
+    orders = cr.fetchone()[0]
+    cr.commit()
+    return config.company_id, orders, orders * lines_per_order
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=2_000_000)
+    parser.add_argument("--lines-per-order", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--db", default="bench_rebuild")
+    args = parser.parse_args()
+    odoo = prepare()
+    ensure_db(odoo, args.db, "point_of_sale,vip_loyalty")
+    env = env_for(odoo, args.db)
+    today = odoo.fields.Date.context_today(env["res.partner"])
+    date_from = today.replace(year=today.year - 1)
+    tag = uuid.uuid4().hex[:6]
+    start = time.perf_counter()
+    company, orders, lines = generate(env, args.customers, args.lines, args.lines_per_order, date_from, tag)
+    print(f"generated {args.customers} customers, {orders} paid orders, {lines} order lines "
+          f"in {time.perf_counter() - start:.1f} s", flush=True)
+    before = peak_mb()
+    wizard = env["vip.history.rebuild"].with_company(company).create({
+        "date_from": date_from, "company_id": company.id, "dry_run": False, "batch_size": args.batch,
+    })
+    wizard = wizard.with_context(vip_history_rebuild=True, tracking_disable=True)
+    start = time.perf_counter()
+    stats = wizard._vip_rebuild(today, commit=True)
+    elapsed = time.perf_counter() - start
+    env.cr.commit()
+    print(f"rebuilt {stats['members_count']} members, {stats['orders_count']} orders "
+          f"({stats['failed_count']} failed) in {elapsed:.1f} s: "
+          f"{stats['orders_count'] / elapsed:.0f} orders/s, {stats['members_count'] / elapsed:.1f} members/s")
+    print(f"points outstanding {stats['points_outstanding']}; levels: "
+          + ", ".join(stats["level_summary"].splitlines()))
+    print(f"peak memory (RSS) {peak_mb():.0f} MB (before the rebuild {before:.0f} MB)")
+    env.cr.close()
+
+
+if __name__ == "__main__":
+    main()
