@@ -57,7 +57,8 @@ def test_lifecycle_stages_follow_the_contact_plan():
     old = date(2025, 1, 1)
     assert seg.lifecycle_stage(stats(order_count=3, first_date=old, last_date=TODAY), TODAY, P) == "active"
     assert seg.lifecycle_stage(stats(order_count=3, first_date=old, last_date=date(2026, 3, 15)), TODAY, P) == "silent"
-    assert seg.lifecycle_stage(stats(order_count=3, first_date=old, last_date=date(2025, 12, 15)), TODAY, P) == "sleeping"
+    sleeping = stats(order_count=3, first_date=old, last_date=date(2025, 12, 15))
+    assert seg.lifecycle_stage(sleeping, TODAY, P) == "sleeping"
     assert seg.lifecycle_stage(stats(order_count=3, first_date=old, last_date=date(2025, 6, 15)), TODAY, P) == "lost"
     assert seg.lifecycle_stage(stats(enrol_date=TODAY), TODAY, P) == "new"
     assert seg.lifecycle_stage(stats(), TODAY, P) == "new"

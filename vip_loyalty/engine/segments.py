@@ -5,7 +5,7 @@ member with set-based SQL, calls these functions, and writes what changed.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from .dates import add_months
@@ -38,7 +38,7 @@ class SegmentParams:
     rfm_months: int = 12
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemberStats:
     """One member's purchase figures as of the reference date."""
 
@@ -59,7 +59,6 @@ class MemberStats:
     top_category_share: float = 0.0
     rfm_count: int = 0                   # sales within rfm_months
     rfm_amount: float = 0.0              # net spend within rfm_months
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 def abc_class(stats: MemberStats, today: date, params: SegmentParams) -> str | None:
@@ -144,6 +143,16 @@ def purchase_types(stats: MemberStats, params: SegmentParams, high_price_thresho
     return types
 
 
+def quintile_from_rank(first_rank: int, count: int) -> int:
+    """1..5 from a 0-based rank (worst first, ties take their first rank) among ``count``.
+
+    SQL gives the same rank as ``rank() OVER (ORDER BY worst first) - 1``.
+    """
+    if count <= 0:
+        return 1
+    return 1 + (5 * min(max(first_rank, 0), count - 1)) // count
+
+
 def quintile_scores(values: dict, higher_is_better: bool = True) -> dict:
     """Score each key 1..5 by the quintile of its value among all; ties share a score."""
     if not values:
@@ -153,7 +162,7 @@ def quintile_scores(values: dict, higher_is_better: bool = True) -> dict:
     first_rank = {}
     for rank, value in enumerate(ordered):
         first_rank.setdefault(value, rank)
-    return {key: 1 + (5 * first_rank[value]) // n for key, value in values.items()}
+    return {key: quintile_from_rank(first_rank[value], n) for key, value in values.items()}
 
 
 def rfm_scores(stats_list, today: date) -> dict:

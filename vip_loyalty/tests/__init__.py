@@ -1,1 +1,1 @@
-from . import test_concurrency, test_levels, test_membership, test_points, test_tour
+from . import test_analysis, test_concurrency, test_levels, test_membership, test_points, test_segmentation, test_tour
