@@ -28,7 +28,7 @@ class TestConcurrency(TransactionCase):
             partner.action_vip_enrol()
             self.partner_id = partner.id
             self.company_id = env.company.id
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit  # real cursors, outside the test transaction
         self.addCleanup(self._drop_member)
 
     def _drop_member(self):
@@ -38,7 +38,7 @@ class TestConcurrency(TransactionCase):
             cr.execute("DELETE FROM mail_followers WHERE res_model = 'res.partner' AND res_id = %s", [self.partner_id])
             cr.execute("DELETE FROM mail_message WHERE model = 'res.partner' AND res_id = %s", [self.partner_id])
             cr.execute("DELETE FROM res_partner WHERE id = %s", [self.partner_id])
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit  # real cursors, outside the test transaction
 
     def _terminal(self, points, barrier, attempts, errors):
         try:
@@ -65,7 +65,7 @@ class TestConcurrency(TransactionCase):
                 for _attempt in range(5):
                     try:
                         post()
-                        cr.commit()
+                        cr.commit()  # pylint: disable=invalid-commit  # real cursors, outside the test transaction
                         break
                     except SerializationFailure:
                         cr.rollback()
