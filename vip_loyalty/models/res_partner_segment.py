@@ -19,7 +19,7 @@ PAID_STATES = ("paid", "done", "invoiced")
 class ResPartner(models.Model):
     """Segmentation fields, refreshed by the nightly cron from the POS orders."""
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     vip_abc_class = fields.Selection(ABC_CLASSES, string="ABC Class", copy=False, index="btree_not_null",
                                      tracking=True)

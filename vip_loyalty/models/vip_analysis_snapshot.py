@@ -1,8 +1,7 @@
 import logging
 import time
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
 
 from ..engine import analysis as analysis_engine
 from ..engine.dates import add_months
@@ -67,10 +66,10 @@ class VipAnalysisSnapshot(models.Model):
     new_customer_count = fields.Integer(string="New Purchasing Customers", readonly=True)
     new_customer_registered = fields.Integer(string="New Customers Registered", readonly=True)
     registration_rate_target = fields.Float(string="Registration Rate Required", readonly=True, aggregator="avg")
-    new_member_target = fields.Integer(string="New Member Target", readonly=True)
+    new_member_target = fields.Integer(readonly=True)
     new_member_target_rate = fields.Float(string="Target Reached", readonly=True, aggregator="avg")
     avg_profile_completeness = fields.Float(string="Avg. Profile Completeness (%)", readonly=True, aggregator="avg")
-    completeness_rank = fields.Integer(string="Completeness Rank", readonly=True, aggregator="min",
+    completeness_rank = fields.Integer(readonly=True, aggregator="min",
                                        help="Advisors of the company ranked by their members' profile completeness.")
     computed_on = fields.Datetime(readonly=True)
 
@@ -286,8 +285,3 @@ class VipAnalysisSnapshot(models.Model):
             existing = self.search([("company_id", "=", company.id), ("month", "=", month)])
             rows |= existing or self._vip_compute_month(month, company)
         return rows
-
-    def unlink(self):
-        if not self.env.su and not self.env.user.has_group("vip_loyalty.group_vip_manager"):
-            raise UserError(_("Only VIP Managers can remove analysis snapshots."))
-        return super().unlink()
