@@ -4,6 +4,7 @@ from datetime import date
 
 import openpyxl
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import VipPosCommon
@@ -162,3 +163,14 @@ class TestAnalysis(VipPosCommon):
         wizard = self.env["vip.analysis.month"].create({"month": MARCH, "shop_ids": [(6, 0, self.config.ids)]})
         action = wizard.action_print_pdf()
         self.assertEqual(action["report_name"], "vip_loyalty.report_vip_analysis")
+
+    def test_future_month_is_refused(self):
+        wizard = self.env["vip.analysis.month"].create({"month": fields.Date.context_today(self.env.user)})
+        wizard.month = date(2099, 1, 1)
+        with self.assertRaises(UserError):
+            wizard.action_recompute()
+
+    def test_low_season_target(self):
+        self._dataset()
+        july = self.snapshot._vip_compute_month(date(2026, 7, 1), self.env.company)
+        self.assertEqual(self.row(july, shop=False).new_member_target, 20, "20 in July-September")

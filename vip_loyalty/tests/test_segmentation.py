@@ -1,6 +1,6 @@
 from datetime import date
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import VipPosCommon
@@ -124,3 +124,11 @@ class TestSegmentation(VipPosCommon):
         self.env["vip.program"]._cron_nightly(today=TODAY)
         self.assertEqual(self.m1.vip_abc_class, "C")
         self.assertEqual(self.m1.vip_rfm_score, "111")
+
+    def test_bad_settings_are_refused(self):
+        for vals in ({"abc_a_points": -1}, {"promotion_share": 1.5}, {"new_member_low_months": "7,13"},
+                     {"lifecycle_silent_months": 8, "lifecycle_sleeping_months": 6}):
+            with self.assertRaises(ValidationError), self.env.cr.savepoint():
+                self.program.write(vals)
+        self.assertEqual(self.program.abc_a_points, 50)
+        self.assertEqual(self.program.new_member_low_months, "7,8,9")
