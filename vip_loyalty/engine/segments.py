@@ -7,8 +7,12 @@ member with set-based SQL, calls these functions, and writes what changed.
 import math
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from .dates import add_months
+from .dates import add_months as _add_months
+
+# The same few cut-off dates are asked for every member of a nightly run.
+add_months = lru_cache(maxsize=512)(_add_months)
 
 ABC_ORDER = ("A", "B", "C")
 LIFECYCLE_STAGES = ("new", "active", "silent", "sleeping", "lost")

@@ -79,73 +79,96 @@ class ResPartner(models.Model):
         return total
 
     def _vip_segment_stats_sql(self):
-        return """
-        CREATE TEMP TABLE vip_seg_stats AS SELECT * FROM (
-        WITH members AS (
-            SELECT p.id, p.vip_points_balance AS points, p.vip_enrol_date
+        """Statements filling ``vip_seg_stats``: staged temporary tables, each analysed, so the
+        planner picks hash joins over millions of lines instead of per-member index probes."""
+        return [
+            "DROP TABLE IF EXISTS vip_seg_members, vip_seg_orders, vip_seg_lines, vip_seg_stats",
+            "SET LOCAL work_mem = '128MB'",
+            """
+            CREATE TEMP TABLE vip_seg_members AS
+            SELECT p.id, p.vip_points_balance AS points, p.vip_enrol_date, p.vip_abc_class, p.vip_abc_manual,
+                   p.vip_rfm_score, p.vip_lifecycle_stage, p.vip_style_category_id
               FROM res_partner p LEFT JOIN vip_level lv ON lv.id = p.vip_level_id
              WHERE p.vip_state <> 'none' AND COALESCE(lv.company_id, p.company_id) = %(company)s
-        ), orders AS (
+            """,
+            "ANALYZE vip_seg_members",
+            """
+            CREATE TEMP TABLE vip_seg_orders AS
             SELECT o.id, o.partner_id, o.amount_total,
                    (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day
-              FROM pos_order o JOIN members m ON m.id = o.partner_id
+              FROM pos_order o JOIN vip_seg_members m ON m.id = o.partner_id
              WHERE o.company_id = %(company)s AND o.state IN %(states)s
                AND o.date_order < (%(end)s::timestamp AT TIME ZONE %(tz)s AT TIME ZONE 'UTC')
-        ), per_order AS (
-            SELECT o.partner_id, COUNT(*) FILTER (WHERE o.amount_total >= 0) AS cnt,
-                   MIN(o.day) FILTER (WHERE o.amount_total >= 0) AS first_day,
-                   MAX(o.day) FILTER (WHERE o.amount_total >= 0) AS last_day,
-                   COUNT(*) FILTER (WHERE o.amount_total >= 0 AND o.day > %(recent)s) AS recent,
-                   COUNT(*) FILTER (WHERE o.amount_total >= 0 AND o.day > %(rfm)s) AS rfm_count,
-                   COALESCE(SUM(o.amount_total) FILTER (WHERE o.day > %(rfm)s), 0) AS rfm_amount
-              FROM orders o GROUP BY o.partner_id
-        ), line_rows AS (
-            SELECT o.partner_id, o.id AS order_id, l.qty, l.discount, l.price_subtotal_incl,
+            """,
+            "ANALYZE vip_seg_orders",
+            """
+            CREATE TEMP TABLE vip_seg_lines AS
+            SELECT o.partner_id, o.id AS order_id, l.qty, l.discount, l.price_subtotal_incl, pt.categ_id,
                    (o.day - (pt.create_date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
-                       BETWEEN 0 AND %(arrival)s) AS new_arrival,
-                   pt.categ_id
-              FROM orders o
+                       BETWEEN 0 AND %(arrival)s) AS new_arrival
+              FROM vip_seg_orders o
               JOIN pos_order_line l ON l.order_id = o.id
               JOIN product_product pp ON pp.id = l.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
              WHERE o.amount_total >= 0 AND l.qty > 0
-        ), per_line AS (
-            SELECT partner_id, COUNT(*) AS lines, SUM(qty) AS units,
-                   COUNT(*) FILTER (WHERE discount > 0) AS discounted,
-                   COUNT(*) FILTER (WHERE new_arrival) AS arrivals,
-                   COALESCE(SUM(price_subtotal_incl) / NULLIF(SUM(qty), 0), 0) AS unit_price
-              FROM line_rows GROUP BY partner_id
-        ), single AS (
-            SELECT partner_id, COUNT(*) AS single_orders
-              FROM (SELECT partner_id, order_id FROM line_rows GROUP BY partner_id, order_id
-                    HAVING SUM(qty) = 1) s
-             GROUP BY partner_id
-        ), categ AS (
-            SELECT DISTINCT ON (partner_id) partner_id, categ_id,
-                   COUNT(*)::float / SUM(COUNT(*)) OVER (PARTITION BY partner_id) AS share
-              FROM line_rows GROUP BY partner_id, categ_id
-             ORDER BY partner_id, (categ_id IS NULL), COUNT(*) DESC, categ_id
-        )
-        SELECT m.id, m.points, m.vip_enrol_date, COALESCE(po.cnt, 0) AS cnt, po.first_day, po.last_day,
-               COALESCE(po.recent, 0) AS recent, COALESCE(po.rfm_count, 0) AS rfm_count,
-               COALESCE(po.rfm_amount, 0) AS rfm_amount, COALESCE(pl.lines, 0) AS lines,
-               COALESCE(pl.units, 0) AS units, COALESCE(pl.discounted, 0) AS discounted,
-               COALESCE(pl.arrivals, 0) AS arrivals, COALESCE(pl.unit_price, 0) AS unit_price,
-               COALESCE(s.single_orders, 0) AS single_orders, c.categ_id, COALESCE(c.share, 0) AS share,
-               CASE WHEN po.last_day IS NULL THEN NULL
-                    ELSE RANK() OVER (PARTITION BY po.last_day IS NULL ORDER BY po.last_day) - 1 END AS r_rank,
-               CASE WHEN po.last_day IS NULL THEN NULL
-                    ELSE RANK() OVER (PARTITION BY po.last_day IS NULL ORDER BY po.rfm_count) - 1 END AS f_rank,
-               CASE WHEN po.last_day IS NULL THEN NULL
-                    ELSE RANK() OVER (PARTITION BY po.last_day IS NULL ORDER BY po.rfm_amount) - 1 END AS m_rank,
-               COUNT(po.last_day) OVER () AS buyers
-          FROM members m
-          LEFT JOIN per_order po ON po.partner_id = m.id
-          LEFT JOIN per_line pl ON pl.partner_id = m.id
-          LEFT JOIN single s ON s.partner_id = m.id
-          LEFT JOIN categ c ON c.partner_id = m.id
-        ) all_members WHERE %(only_ids)s::int[] IS NULL OR id = ANY(%(only_ids)s::int[])
-        """
+            """,
+            "ANALYZE vip_seg_lines",
+            """
+            CREATE TEMP TABLE vip_seg_stats AS SELECT * FROM (
+            WITH per_order AS (
+                SELECT o.partner_id, COUNT(*) FILTER (WHERE o.amount_total >= 0) AS cnt,
+                       MIN(o.day) FILTER (WHERE o.amount_total >= 0) AS first_day,
+                       MAX(o.day) FILTER (WHERE o.amount_total >= 0) AS last_day,
+                       COUNT(*) FILTER (WHERE o.amount_total >= 0 AND o.day > %(recent)s) AS recent,
+                       COUNT(*) FILTER (WHERE o.amount_total >= 0 AND o.day > %(rfm)s) AS rfm_count,
+                       COALESCE(SUM(o.amount_total) FILTER (WHERE o.day > %(rfm)s), 0) AS rfm_amount
+                  FROM vip_seg_orders o GROUP BY o.partner_id
+            ), units AS (
+                SELECT partner_id, order_id, SUM(qty) AS qty FROM vip_seg_lines GROUP BY partner_id, order_id
+            ), per_line AS (
+                SELECT partner_id, COUNT(*) AS lines, SUM(qty) AS units,
+                       COUNT(*) FILTER (WHERE discount > 0) AS discounted,
+                       COUNT(*) FILTER (WHERE new_arrival) AS arrivals,
+                       COALESCE(SUM(price_subtotal_incl) / NULLIF(SUM(qty), 0), 0) AS unit_price
+                  FROM vip_seg_lines GROUP BY partner_id
+            ), single AS (
+                SELECT partner_id, COUNT(*) FILTER (WHERE qty = 1) AS single_orders FROM units GROUP BY partner_id
+            ), categ AS (
+                SELECT DISTINCT ON (partner_id) partner_id, categ_id,
+                       COUNT(*)::float / SUM(COUNT(*)) OVER (PARTITION BY partner_id) AS share
+                  FROM vip_seg_lines GROUP BY partner_id, categ_id
+                 ORDER BY partner_id, (categ_id IS NULL), COUNT(*) DESC, categ_id
+            ), types AS (
+                SELECT partner_id, ARRAY_AGG(type_id ORDER BY type_id) AS type_ids
+                  FROM res_partner_vip_purchase_type_rel GROUP BY partner_id
+            )
+            SELECT m.id, m.points, m.vip_enrol_date, COALESCE(po.cnt, 0) AS cnt, po.first_day, po.last_day,
+                   COALESCE(po.recent, 0) AS recent, COALESCE(po.rfm_count, 0) AS rfm_count,
+                   COALESCE(po.rfm_amount, 0) AS rfm_amount, COALESCE(pl.lines, 0) AS lines,
+                   COALESCE(pl.units, 0) AS units, COALESCE(pl.discounted, 0) AS discounted,
+                   COALESCE(pl.arrivals, 0) AS arrivals, COALESCE(pl.unit_price, 0) AS unit_price,
+                   COALESCE(s.single_orders, 0) AS single_orders, c.categ_id, COALESCE(c.share, 0) AS share,
+                   CASE WHEN po.last_day IS NULL THEN NULL
+                        ELSE RANK() OVER (PARTITION BY po.last_day IS NULL ORDER BY po.last_day) - 1 END AS r_rank,
+                   CASE WHEN po.last_day IS NULL THEN NULL
+                        ELSE RANK() OVER (PARTITION BY po.last_day IS NULL ORDER BY po.rfm_count) - 1 END AS f_rank,
+                   CASE WHEN po.last_day IS NULL THEN NULL
+                        ELSE RANK() OVER (PARTITION BY po.last_day IS NULL ORDER BY po.rfm_amount) - 1 END AS m_rank,
+                   COUNT(po.last_day) OVER () AS buyers,
+                   m.vip_abc_class, m.vip_abc_manual, m.vip_rfm_score, m.vip_lifecycle_stage,
+                   m.vip_style_category_id, COALESCE(t.type_ids, '{}') AS type_ids
+              FROM vip_seg_members m
+              LEFT JOIN per_order po ON po.partner_id = m.id
+              LEFT JOIN per_line pl ON pl.partner_id = m.id
+              LEFT JOIN single s ON s.partner_id = m.id
+              LEFT JOIN categ c ON c.partner_id = m.id
+              LEFT JOIN types t ON t.partner_id = m.id
+            ) all_members WHERE %(only_ids)s::int[] IS NULL OR id = ANY(%(only_ids)s::int[])
+            """,
+            "DROP TABLE vip_seg_members, vip_seg_orders, vip_seg_lines",
+            "CREATE INDEX ON vip_seg_stats (id)",
+            "ANALYZE vip_seg_stats",
+        ]
 
     def _vip_segment_company(self, today, company, only_ids=None):
         """Set-based read into a temporary table, engine per member, batched UPDATEs of what changed."""
@@ -157,14 +180,15 @@ class ResPartner(models.Model):
         self.flush_model()
         cr = self.env.cr
         tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
-        cr.execute("DROP TABLE IF EXISTS vip_seg_stats")
-        cr.execute(self._vip_segment_stats_sql(), {
+        sql_params = {
             "company": company.id, "only_ids": only_ids, "tz": tz, "states": PAID_STATES,
             "end": fields.Date.to_string(today + timedelta(days=1)),
             "recent": add_months(today, -params.abc_a_months), "rfm": add_months(today, -params.rfm_months),
             "arrival": params.new_arrival_days,
-        })
-        cr.execute("CREATE INDEX ON vip_seg_stats (id)")
+        }
+        for statement in self._vip_segment_stats_sql():
+            cr.execute(statement, sql_params)
+        _logger.info("vip: segmentation figures of %s read in %.1f s", company.name, time.time() - started)
         cr.execute("SELECT unit_price FROM vip_seg_stats WHERE cnt >= %s AND unit_price > 0",
                    [params.types_min_purchases])
         threshold = segment_engine.quantile([r[0] for r in cr.fetchall()], params.high_price_quantile)
@@ -174,22 +198,14 @@ class ResPartner(models.Model):
         count = cr.fetchone()[0]
         last_id, done, changed = 0, 0, 0
         while True:
-            cr.execute(
-                """
-                SELECT s.*, p.vip_abc_class, p.vip_abc_manual, p.vip_rfm_score, p.vip_lifecycle_stage,
-                       p.vip_style_category_id,
-                       ARRAY(SELECT r.type_id FROM res_partner_vip_purchase_type_rel r
-                              WHERE r.partner_id = s.id ORDER BY r.type_id) AS type_ids
-                  FROM vip_seg_stats s JOIN res_partner p ON p.id = s.id
-                 WHERE s.id > %s ORDER BY s.id LIMIT %s
-                """,
-                [last_id, batch_size],
-            )
-            rows = cr.dictfetchall()
+            cr.execute("SELECT * FROM vip_seg_stats WHERE id > %s ORDER BY id LIMIT %s", [last_id, batch_size])
+            names = [d[0] for d in cr.description]
+            rows = cr.fetchall()
             if not rows:
                 break
             updates, type_rows, type_partners = [], [], []
-            for row in rows:
+            for values in rows:
+                row = dict(zip(names, values, strict=True))
                 stats = segment_engine.MemberStats(
                     partner_id=row["id"], order_count=row["cnt"], first_date=row["first_day"],
                     last_date=row["last_day"], recent_count=row["recent"], points=row["points"] or 0,
@@ -238,7 +254,7 @@ class ResPartner(models.Model):
                                             " VALUES %s", type_rows, page_size=1000)
             changed += len(updates)
             done += len(rows)
-            last_id = rows[-1]["id"]
+            last_id = rows[-1][0]
             self.invalidate_model([
                 "vip_abc_class", "vip_rfm_score", "vip_rfm_recency", "vip_rfm_frequency", "vip_rfm_monetary",
                 "vip_lifecycle_stage", "vip_style_category_id", "vip_segmented_on", "vip_purchase_type_ids",

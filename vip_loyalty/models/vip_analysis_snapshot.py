@@ -166,9 +166,6 @@ class VipAnalysisSnapshot(models.Model):
                   FROM pos_order o LEFT JOIN res_partner p ON p.id = o.partner_id
                  WHERE o.company_id = %(company)s AND o.state IN %(states)s
                    AND o.date_order >= {utc.format("start")} AND o.date_order < {utc.format("end")}
-            ), units AS (
-                SELECT l.order_id, SUM(l.qty) AS qty FROM pos_order_line l JOIN orders o ON o.id = l.order_id
-                 GROUP BY l.order_id
             )
             SELECT o.shop, o.advisor, GROUPING(o.shop, o.advisor) AS g,
                    COALESCE(SUM(o.amount_total), 0) AS total_sales,
@@ -180,7 +177,8 @@ class VipAnalysisSnapshot(models.Model):
                    COUNT(*) FILTER (WHERE o.amount_total >= 0) AS transaction_count,
                    COALESCE(SUM(u.qty) FILTER (WHERE o.amount_total >= 0), 0) AS units,
                    COALESCE(SUM(o.amount_total) FILTER (WHERE o.amount_total >= 0), 0) AS ticket_sales
-              FROM orders o LEFT JOIN units u ON u.order_id = o.id
+              FROM orders o
+              LEFT JOIN LATERAL (SELECT SUM(l.qty) AS qty FROM pos_order_line l WHERE l.order_id = o.id) u ON TRUE
              GROUP BY GROUPING SETS ((), (o.shop), (o.shop, o.advisor))
         """, params))
 
