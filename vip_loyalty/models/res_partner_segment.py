@@ -30,20 +30,13 @@ class ResPartner(models.Model):
     vip_rfm_recency = fields.Integer(string="R", copy=False, readonly=True, aggregator="avg")
     vip_rfm_frequency = fields.Integer(string="F", copy=False, readonly=True, aggregator="avg")
     vip_rfm_monetary = fields.Integer(string="M", copy=False, readonly=True, aggregator="avg")
-    vip_purchase_type_ids = fields.Many2many(
+    vip_purchase_types = fields.Many2many(
         "vip.purchase.type", "res_partner_vip_purchase_type_rel", "partner_id", "type_id",
         string="Purchase Types", copy=False, readonly=True,
     )
-    vip_purchase_types = fields.Char(string="Purchase Type Codes", compute="_compute_vip_purchase_types",
-                                     help="The purchase type tags as text, for exports and filters.")
     vip_style_category_id = fields.Many2one("product.category", string="Favourite Category", copy=False, readonly=True)
     vip_lifecycle_stage = fields.Selection(LIFECYCLE, string="Lifecycle", copy=False, index="btree_not_null")
     vip_segmented_on = fields.Date(string="Segmented On", copy=False, readonly=True)
-
-    @api.depends("vip_purchase_type_ids")
-    def _compute_vip_purchase_types(self):
-        for partner in self:
-            partner.vip_purchase_types = ", ".join(partner.vip_purchase_type_ids.mapped("name"))
 
     def write(self, vals):
         if "vip_abc_class" in vals and not self.env.su and not self.env.context.get("vip_segmentation"):
@@ -257,8 +250,7 @@ class ResPartner(models.Model):
             last_id = rows[-1][0]
             self.invalidate_model([
                 "vip_abc_class", "vip_rfm_score", "vip_rfm_recency", "vip_rfm_frequency", "vip_rfm_monetary",
-                "vip_lifecycle_stage", "vip_style_category_id", "vip_segmented_on", "vip_purchase_type_ids",
-                "vip_purchase_types",
+                "vip_lifecycle_stage", "vip_style_category_id", "vip_segmented_on", "vip_purchase_types",
             ])
             _logger.info("vip: segmented %s/%s members of %s (%s changed)", done, count, company.name, changed)
             if only_ids is None:
