@@ -234,9 +234,8 @@ class VipAnalysisSnapshot(models.Model):
         """(Re)compute every row of ``month`` for ``company``; returns the rows. Safe to run twice."""
         company = company or self.env.company
         month = analysis_engine.month_start(fields.Date.to_date(month))
-        if month >= analysis_engine.month_start(fields.Date.context_today(self)) and not self.env.context.get(
-                "vip_allow_current_month"):
-            _logger.info("vip: analysis of %s is for the running month; figures will change", month)
+        if month >= analysis_engine.month_start(fields.Date.context_today(self)):
+            _logger.info("vip: analysis of %s is for the running month; its figures will still change", month)
         started = time.time()
         for model in ("pos.order", "pos.order.line", "res.partner"):
             self.env[model].flush_model()
