@@ -36,6 +36,13 @@
         "wizard/vip_history_rebuild_views.xml",
         "wizard/vip_member_import_views.xml",
         "wizard/vip_member_merge_views.xml",
+        "data/vip_segment_data.xml",
+        "security/vip_analysis_security.xml",
+        "views/res_partner_segment_views.xml",
+        "views/vip_program_segment_views.xml",
+        "views/vip_analysis_snapshot_views.xml",
+        "wizard/vip_analysis_month_views.xml",
+        "report/vip_analysis_report.xml",
     ],
     "demo": ["demo/vip_demo.xml", "demo/vip_complaint_demo.xml"],
     "assets": {

@@ -4,7 +4,9 @@ from . import (
     product_template,
     res_partner,
     res_partner_pos,
+    res_partner_segment,
     res_users,
+    vip_analysis_snapshot,
     vip_card_replacement,
     vip_complaint,
     vip_complaint_category,
@@ -16,4 +18,6 @@ from . import (
     vip_points_entry,
     vip_points_rule,
     vip_program,
+    vip_program_segment,
+    vip_purchase_type,
 )

@@ -1,5 +1,6 @@
 from . import (
     test_adoption,
+    test_analysis,
     test_complaints,
     test_concurrency,
     test_levels,
@@ -8,5 +9,6 @@ from . import (
     test_pos_screenshots,
     test_pos_terminal,
     test_pos_tour,
+    test_segmentation,
     test_tour,
 )

@@ -1,4 +1,5 @@
 from . import (
+    vip_analysis_month,
     vip_complaint_compensate,
     vip_history_rebuild,
     vip_level_change,

@@ -1,0 +1,183 @@
+"""Customer segmentation: ABC classes, RFM scores, purchase types, lifecycle stages.
+
+Plain Python, no Odoo import, no I/O. The nightly cron reads one ``MemberStats`` per
+member with set-based SQL, calls these functions, and writes what changed.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from .dates import add_months as _add_months
+
+# The same few cut-off dates are asked for every member of a nightly run.
+add_months = lru_cache(maxsize=512)(_add_months)
+
+ABC_ORDER = ("A", "B", "C")
+LIFECYCLE_STAGES = ("new", "active", "silent", "sleeping", "lost")
+PURCHASE_TYPES = ("new_arrival", "promotion", "bulk", "frequent", "single_item", "high_price", "style")
+
+
+@dataclass(frozen=True)
+class SegmentParams:
+    """The programme's numbers (seed 000 defaults live in data, not here)."""
+
+    abc_a_points: int = 50
+    abc_a_purchases: int = 5          # strictly more than this many purchases ...
+    abc_a_months: int = 2             # ... within this many months gives A
+    abc_drop_months: int = 6          # no visit for this long drops one class
+    new_days: int = 30
+    silent_months: int = 3
+    sleeping_months: int = 6
+    lost_months: int = 12
+    types_min_purchases: int = 3
+    new_arrival_days: int = 30
+    new_arrival_share: float = 0.5
+    promotion_share: float = 0.5
+    bulk_units: float = 3.0
+    frequent_gap_days: float = 30.0
+    high_price_quantile: float = 0.8
+    style_share: float = 0.6
+    rfm_months: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStats:
+    """One member's purchase figures as of the reference date."""
+
+    partner_id: int
+    order_count: int = 0                 # paid sales (refunds excluded)
+    first_date: date | None = None
+    last_date: date | None = None
+    recent_count: int = 0                # sales within abc_a_months
+    points: int = 0
+    enrol_date: date | None = None
+    units: float = 0.0                   # units over all sales
+    lines: int = 0
+    discounted_lines: int = 0
+    new_arrival_lines: int = 0
+    single_unit_orders: int = 0
+    avg_unit_price: float = 0.0
+    top_category_id: int | None = None
+    top_category_share: float = 0.0
+    rfm_count: int = 0                   # sales within rfm_months
+    rfm_amount: float = 0.0              # net spend within rfm_months
+
+
+def abc_class(stats: MemberStats, today: date, params: SegmentParams) -> str | None:
+    """A, B or C (seed 000), or None for a member who never bought and has few points.
+
+    A: ≥ ``abc_a_points`` points, or more than ``abc_a_purchases`` purchases in the last
+    ``abc_a_months`` months. B: bought more than once. C: bought once. No visit in
+    ``abc_drop_months`` months drops one class (A→B, B→C; C stays C).
+    """
+    if stats.points >= params.abc_a_points or stats.recent_count > params.abc_a_purchases:
+        klass = "A"
+    elif stats.order_count > 1:
+        klass = "B"
+    elif stats.order_count == 1:
+        klass = "C"
+    else:
+        return None
+    if params.abc_drop_months > 0 and stats.last_date and stats.last_date <= add_months(today, -params.abc_drop_months):
+        klass = drop_class(klass)
+    return klass
+
+
+def drop_class(klass: str) -> str:
+    index = ABC_ORDER.index(klass)
+    return ABC_ORDER[min(index + 1, len(ABC_ORDER) - 1)]
+
+
+def lifecycle_stage(stats: MemberStats, today: date, params: SegmentParams) -> str:
+    """new / active / silent / sleeping / lost from the last visit (or enrolment)."""
+    start = stats.first_date or stats.enrol_date
+    last = stats.last_date or stats.enrol_date
+    if last is None:
+        return "new"
+    if params.lost_months > 0 and last <= add_months(today, -params.lost_months):
+        return "lost"
+    if params.sleeping_months > 0 and last <= add_months(today, -params.sleeping_months):
+        return "sleeping"
+    if params.silent_months > 0 and last <= add_months(today, -params.silent_months):
+        return "silent"
+    if start and (today - start).days < params.new_days:
+        return "new"
+    return "active"
+
+
+def average_gap_days(stats: MemberStats) -> float | None:
+    if stats.order_count < 2 or not stats.first_date or not stats.last_date:
+        return None
+    return (stats.last_date - stats.first_date).days / (stats.order_count - 1)
+
+
+def quantile(values, q: float) -> float | None:
+    """The value at quantile ``q`` (0..1) by the nearest-rank method; None when empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    q = min(max(q, 0.0), 1.0)
+    rank = max(1, math.ceil(q * len(ordered) - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def purchase_types(stats: MemberStats, params: SegmentParams, high_price_threshold: float | None) -> set[str]:
+    """The member's purchase types, once they have ``types_min_purchases`` purchases."""
+    if stats.order_count < params.types_min_purchases or stats.lines <= 0:
+        return set()
+    types = set()
+    if stats.new_arrival_lines / stats.lines >= params.new_arrival_share:
+        types.add("new_arrival")
+    if stats.discounted_lines / stats.lines >= params.promotion_share:
+        types.add("promotion")
+    units_per_order = stats.units / stats.order_count
+    if units_per_order >= params.bulk_units:
+        types.add("bulk")
+    if stats.single_unit_orders == stats.order_count:
+        types.add("single_item")
+    gap = average_gap_days(stats)
+    if gap is not None and gap <= params.frequent_gap_days:
+        types.add("frequent")
+    if high_price_threshold is not None and stats.avg_unit_price > 0 and stats.avg_unit_price >= high_price_threshold:
+        types.add("high_price")
+    if stats.top_category_id and stats.top_category_share >= params.style_share:
+        types.add("style")
+    return types
+
+
+def quintile_from_rank(first_rank: int, count: int) -> int:
+    """1..5 from a 0-based rank (worst first, ties take their first rank) among ``count``.
+
+    SQL gives the same rank as ``rank() OVER (ORDER BY worst first) - 1``.
+    """
+    if count <= 0:
+        return 1
+    return 1 + (5 * min(max(first_rank, 0), count - 1)) // count
+
+
+def quintile_scores(values: dict, higher_is_better: bool = True) -> dict:
+    """Score each key 1..5 by the quintile of its value among all; ties share a score."""
+    if not values:
+        return {}
+    ordered = sorted(values.values(), reverse=not higher_is_better)  # worst first
+    n = len(ordered)
+    first_rank = {}
+    for rank, value in enumerate(ordered):
+        first_rank.setdefault(value, rank)
+    return {key: quintile_from_rank(first_rank[value], n) for key, value in values.items()}
+
+
+def rfm_scores(stats_list, today: date) -> dict:
+    """{partner_id: (R, F, M)} for members who bought; recency in days since the last visit."""
+    buyers = [s for s in stats_list if s.last_date]
+    recency = quintile_scores({s.partner_id: (today - s.last_date).days for s in buyers}, higher_is_better=False)
+    frequency = quintile_scores({s.partner_id: s.rfm_count for s in buyers})
+    monetary = quintile_scores({s.partner_id: s.rfm_amount for s in buyers})
+    return {s.partner_id: (recency[s.partner_id], frequency[s.partner_id], monetary[s.partner_id]) for s in buyers}
+
+
+def rfm_code(scores) -> str:
+    """The usual three-digit RFM cell, e.g. (5, 4, 3) -> "543"."""
+    return "".join(str(s) for s in scores)

@@ -1,0 +1,1 @@
+from . import vip_analysis_report

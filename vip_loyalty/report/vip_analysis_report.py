@@ -1,0 +1,183 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine import analysis as analysis_engine
+
+PAID_STATES = ("paid", "done", "invoiced")
+
+
+class VipAnalysisReport(models.AbstractModel):
+    """The monthly VIP analysis per shop: the month, the previous month and the same month last year."""
+
+    _name = "report.vip_loyalty.report_vip_analysis"
+    _description = "VIP Monthly Analysis Report"
+
+    @api.model
+    def _kpi_lines(self):
+        """(label, field, kind) of the summary section; kind is count, money, rate or number."""
+        return [
+            (_("Member base"), "member_count", "count"),
+            (_("New members"), "new_member_count", "count"),
+            (_("New member target"), "new_member_target", "count"),
+            (_("Active members"), "active_member_count", "count"),
+            (_("Dead-card rate"), "dead_card_rate", "rate"),
+            (_("Member sales"), "member_sales", "money"),
+            (_("All POS sales"), "total_sales", "money"),
+            (_("VIP contribution rate"), "contribution_rate", "rate"),
+            (_("New member sales"), "new_member_sales", "money"),
+            (_("Existing member sales"), "existing_member_sales", "money"),
+            (_("Purchase frequency"), "purchase_frequency", "number"),
+            (_("Units per transaction"), "units_per_transaction", "number"),
+            (_("Average ticket"), "average_ticket", "money"),
+            (_("Registration rate"), "registration_rate", "rate"),
+            (_("Complaints"), "complaint_count", "count"),
+            (_("SLA breaches"), "sla_breach_count", "count"),
+            (_("Average satisfaction"), "avg_satisfaction", "number"),
+        ]
+
+    @api.model
+    def _vip_sections(self, month, company, shop=None):
+        """Every section of the analysis as plain lists, shared by the PDF and the XLSX export."""
+        month = analysis_engine.month_start(fields.Date.to_date(month))
+        months = [month, analysis_engine.previous_month(month), analysis_engine.same_month_last_year(month)]
+        snapshot = self.env["vip.analysis.snapshot"]
+        snapshot._vip_ensure_months(months, company)
+        rows = []
+        for m in months:
+            row = snapshot.search([
+                ("company_id", "=", company.id), ("month", "=", m),
+                ("shop_id", "=", shop.id if shop else False), ("advisor_id", "=", False),
+            ], limit=1)
+            rows.append(row)
+        summary = [
+            {"label": label, "field": name, "kind": kind, "values": [row[name] if row else 0 for row in rows]}
+            for label, name, kind in self._kpi_lines()
+        ]
+        staff = snapshot.search([
+            ("company_id", "=", company.id), ("month", "=", month), ("row_type", "=", "advisor"),
+            ("shop_id", "=", shop.id) if shop else ("shop_id", "!=", False),
+        ], order="completeness_rank, id")
+        return {
+            "company": company,
+            "shop": shop,
+            "month": month,
+            "months": months,
+            "summary": summary,
+            "categories": self._vip_categories(month, company, shop),
+            "age_groups": self._vip_age_groups(month, company, shop),
+            "levels": self._vip_level_distribution(company, shop),
+            "migration": self._vip_level_migration(month, company, shop),
+            "staff": [{
+                "advisor": r.advisor_id.display_name, "new_members": r.new_member_count,
+                "registration_rate": r.registration_rate, "completeness": r.avg_profile_completeness,
+                "rank": r.completeness_rank, "member_sales": r.member_sales,
+            } for r in staff],
+        }
+
+    def _vip_range_params(self, month, company, shop):
+        start, end = analysis_engine.month_bounds(month)
+        return {
+            "company": company.id, "shop": shop.id if shop else None, "states": PAID_STATES,
+            "tz": self.env["vip.analysis.snapshot"]._vip_tz(),
+            "start": fields.Date.to_string(start), "end": fields.Date.to_string(end),
+        }
+
+    _ORDERS_OF_MONTH = """
+        o.company_id = %(company)s AND o.state IN %(states)s
+        AND (%(shop)s::int IS NULL OR o.config_id = %(shop)s::int)
+        AND o.date_order >= (%(start)s::timestamp AT TIME ZONE %(tz)s AT TIME ZONE 'UTC')
+        AND o.date_order < (%(end)s::timestamp AT TIME ZONE %(tz)s AT TIME ZONE 'UTC')
+    """
+
+    @api.model
+    def _vip_categories(self, month, company, shop):
+        """Sales, units and average unit price per product category, with the trend against last month."""
+        def by_category(m):
+            self.env.cr.execute(f"""
+                SELECT pt.categ_id, SUM(l.price_subtotal_incl), SUM(l.qty)
+                  FROM pos_order_line l JOIN pos_order o ON o.id = l.order_id
+                  JOIN product_product pp ON pp.id = l.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE {self._ORDERS_OF_MONTH}
+                 GROUP BY pt.categ_id
+            """, self._vip_range_params(m, company, shop))
+            return {r[0]: (r[1] or 0.0, r[2] or 0.0) for r in self.env.cr.fetchall()}
+        current = by_category(month)
+        previous = by_category(analysis_engine.previous_month(month))
+        categories = self.env["product.category"].browse([c for c in set(current) | set(previous) if c])
+        names = {c.id: c.display_name for c in categories}
+        result = []
+        for categ_id in set(current) | set(previous):
+            sales, qty = current.get(categ_id, (0.0, 0.0))
+            prev_sales = previous.get(categ_id, (0.0, 0.0))[0]
+            result.append({
+                "category": names.get(categ_id, _("No category")), "sales": sales, "units": qty,
+                "avg_price": analysis_engine.ratio(sales, qty), "previous_sales": prev_sales,
+                "trend": analysis_engine.ratio(sales - prev_sales, prev_sales) if prev_sales else 0.0,
+            })
+        return sorted(result, key=lambda r: (-r["sales"], r["category"]))
+
+    @api.model
+    def _vip_age_groups(self, month, company, shop):
+        """Member spend per age group in the month."""
+        self.env.cr.execute(f"""
+            SELECT p.vip_age_group, COUNT(DISTINCT p.id), SUM(o.amount_total)
+              FROM pos_order o JOIN res_partner p ON p.id = o.partner_id
+             WHERE {self._ORDERS_OF_MONTH} AND p.vip_state <> 'none'
+             GROUP BY p.vip_age_group
+        """, self._vip_range_params(month, company, shop))
+        labels = dict(self.env["res.partner"]._fields["vip_age_group"]._description_selection(self.env))
+        rows = [{
+            "age_group": labels.get(group, _("Unknown")), "code": group or "", "members": members,
+            "sales": sales or 0.0, "average": analysis_engine.ratio(sales or 0.0, members),
+        } for group, members, sales in self.env.cr.fetchall()]
+        order = list(labels)
+        return sorted(rows, key=lambda r: order.index(r["code"]) if r["code"] in order else len(order))
+
+    @api.model
+    def _vip_level_distribution(self, company, shop):
+        self.env.cr.execute("""
+            SELECT lv.id, COUNT(p.id)
+              FROM vip_level lv LEFT JOIN res_partner p ON p.vip_level_id = lv.id AND p.vip_state <> 'none'
+                   AND (%(shop)s::int IS NULL OR p.vip_enrol_shop_id = %(shop)s::int)
+             WHERE lv.company_id = %(company)s
+             GROUP BY lv.id, lv.sequence ORDER BY lv.sequence, lv.id
+        """, {"company": company.id, "shop": shop.id if shop else None})
+        counts = self.env.cr.fetchall()
+        levels = self.env["vip.level"].browse([c[0] for c in counts])
+        return [{"level": lvl.name, "members": count} for lvl, (_id, count) in zip(levels, counts, strict=True)]
+
+    @api.model
+    def _vip_level_migration(self, month, company, shop):
+        """From level × to level of the month's level changes (the last change of each member counts once)."""
+        start, end = analysis_engine.month_bounds(month)
+        self.env["vip.level.history"].flush_model()
+        self.env.cr.execute("""
+            SELECT h.from_level_id, h.to_level_id, COUNT(*)
+              FROM vip_level_history h JOIN res_partner p ON p.id = h.partner_id
+             WHERE h.company_id = %(company)s AND h.date >= %(start)s AND h.date < %(end)s
+               AND (%(shop)s::int IS NULL OR p.vip_enrol_shop_id = %(shop)s::int)
+             GROUP BY h.from_level_id, h.to_level_id
+        """, {"company": company.id, "shop": shop.id if shop else None, "start": start, "end": end})
+        cells = {(f or 0, t or 0): n for f, t, n in self.env.cr.fetchall()}
+        levels = self.env["vip.level"].with_context(active_test=False).search([("company_id", "=", company.id)])
+        axis = [(0, _("None"))] + [(lvl.id, lvl.name) for lvl in levels]
+        used = {k for cell in cells for k in cell}
+        axis = [a for a in axis if a[0] or (0 in used)]
+        return {
+            "levels": [name for _id, name in axis],
+            "matrix": [[cells.get((f, t), 0) for t, _n in axis] for f, _m in axis],
+            "total": sum(cells.values()),
+        }
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        data = data or {}
+        company = self.env["res.company"].browse(data.get("company_id")) or self.env.company
+        if not data.get("month"):
+            raise UserError(_("Choose the month to print."))
+        shops = self.env["pos.config"].browse(docids or data.get("shop_ids") or [])
+        sections = [self._vip_sections(data["month"], company, shop) for shop in shops] or [
+            self._vip_sections(data["month"], company)]
+        return {"doc_ids": shops.ids, "doc_model": "pos.config", "docs": sections, "company": company,
+                "fmt_rate": lambda v: f"{v * 100:.1f}%"}
