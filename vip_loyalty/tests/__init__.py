@@ -3,6 +3,7 @@ from . import (
     test_analysis,
     test_complaints,
     test_concurrency,
+    test_i18n,
     test_levels,
     test_membership,
     test_points,
