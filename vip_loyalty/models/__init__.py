@@ -1,4 +1,5 @@
 from . import (
+    pos_config,
     pos_order,
     pos_order_line,
     product_template,

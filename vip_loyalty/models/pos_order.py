@@ -3,6 +3,7 @@ import logging
 import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
 from ..engine import points as points_engine
 
@@ -203,15 +204,13 @@ class PosOrder(models.Model):
         string="Points redeemed", copy=False,
         help="Points the terminal redeemed on this order; the ledger entry is written once, when it is paid.",
     )
-    vip_redeem_kind = fields.Selection([("gift", "Gift")], string="Redeemed for", copy=False)
+    vip_redeem_kind = fields.Selection([("gift", "Gift"), ("cash", "Cash value")], string="Redeemed for", copy=False)
 
     @api.model
     def _vip_check_gift(self, partner, gift_lines, asked, kind, company):
         """Points the order's gift costs; refuses a wrong gift, price or balance (nothing written)."""
         if not partner or partner.vip_state in (False, "none"):
             raise UserError(self.env._("Only a member can redeem points."))
-        if kind != "gift":
-            raise UserError(self.env._("Unknown kind of redemption."))
         if len(gift_lines) != 1 or gift_lines[0][1] != 1:
             raise UserError(self.env._("A points gift is one single item."))
         product = gift_lines[0][0]
@@ -237,24 +236,70 @@ class PosOrder(models.Model):
             ))
         return needed, product
 
+    @api.model
+    def _vip_check_cash(self, partner, cash_lines, asked, company):
+        """Points paying part of the order at cash value: whole blocks, one line whose negative
+        price is exactly their value, within the balance (refused with nothing written)."""
+        if not partner or partner.vip_state in (False, "none"):
+            raise UserError(self.env._("Only a member can redeem points."))
+        rule = self.env["vip.points.rule"]._for_company(company)
+        if not rule or not rule.cash_product_id or rule.cash_points_block <= 0:
+            raise UserError(self.env._("Paying with points is not configured on the points rule."))
+        if len(cash_lines) != 1 or cash_lines[0][1] != 1:
+            raise UserError(self.env._("Points pay an order through one single points-payment line."))
+        if not isinstance(asked, int) or asked <= 0 or asked % rule.cash_points_block:
+            raise UserError(self.env._(
+                "Points pay in blocks of %(block)s; %(asked)s is not a whole number of blocks.",
+                block=rule.cash_points_block, asked=asked,
+            ))
+        value = points_engine.cash_value(asked, rule.cash_points_block, rule.cash_block_value)
+        price = cash_lines[0][2]
+        if float_compare(-price, value, precision_digits=2):
+            raise UserError(self.env._(
+                "%(points)s points are worth %(value).2f, not %(price).2f.", points=asked, value=value, price=-price,
+            ))
+        balance = partner.sudo().vip_points_balance
+        if asked > balance:
+            raise UserError(self.env._(
+                "%(name)s has %(balance)s points; %(points)s cannot be redeemed.",
+                name=partner.display_name, balance=balance, points=asked,
+            ))
+        return asked, value
+
+    @api.model
+    def _vip_check_redemption(self, partner, lines, asked, kind, company):
+        """``lines`` are (product, qty, price_unit, is_gift_line) of the order; dispatch by kind."""
+        cash_product = self.env["vip.points.rule"]._for_company(company).cash_product_id
+        cash_lines = [(p, q, price) for p, q, price, _gift in lines if cash_product and p == cash_product]
+        if kind == "cash":
+            return self._vip_check_cash(partner, cash_lines, asked, company)
+        if cash_lines and kind == "gift":
+            raise UserError(self.env._("An order redeems points once: either a gift or a points payment."))
+        if cash_lines:
+            raise UserError(self.env._("A points-payment line needs the points it redeems on the order."))
+        if kind == "gift":
+            return self._vip_check_gift(partner, [(p, q) for p, q, _price, gift in lines if gift], asked, kind, company)
+        raise UserError(self.env._("Unknown kind of redemption."))
+
     def _process_order(self, order, existing_order):
         # Refuse a redemption the member cannot have before the order is saved, so the
         # terminal shows the reason and keeps the order open.
-        if order.get("vip_redeem_points") and order.get("state") != "draft" and not (
-            existing_order and existing_order.state != "draft"
-        ):
-            gift_lines = [
-                (self.env["product.product"].browse(vals["product_id"]), vals.get("qty"))
+        if order.get("state") != "draft" and not (existing_order and existing_order.state != "draft"):
+            lines = [
+                (self.env["product.product"].browse(vals["product_id"]), vals.get("qty"),
+                 vals.get("price_unit") or 0.0, bool(vals.get("vip_redeem_gift")))
                 for cmd in order.get("lines") or []
                 if isinstance(cmd, (list, tuple)) and len(cmd) == 3 and isinstance(cmd[2], dict)
-                for vals in [cmd[2]] if vals.get("vip_redeem_gift")
+                for vals in [cmd[2]]
             ]
             session = self.env["pos.session"].browse(order.get("session_id"))
-            self._vip_check_gift(
-                self.env["res.partner"].browse(order.get("partner_id")), gift_lines,
-                order["vip_redeem_points"], order.get("vip_redeem_kind"),
-                session.config_id.company_id or self.env.company,
-            )
+            company = session.config_id.company_id or self.env.company
+            cash_product = self.env["vip.points.rule"]._for_company(company).cash_product_id
+            if order.get("vip_redeem_points") or any(cash_product and line[0] == cash_product for line in lines):
+                self._vip_check_redemption(
+                    self.env["res.partner"].browse(order.get("partner_id")), lines,
+                    order.get("vip_redeem_points") or 0, order.get("vip_redeem_kind"), company,
+                )
         return super()._process_order(order, existing_order)
 
     def _vip_redeem_from_order(self):
@@ -262,10 +307,18 @@ class PosOrder(models.Model):
         self.ensure_one()
         if not self.vip_redeem_points:
             return self.env["vip.points.entry"]
-        gifts = self.lines.filtered("vip_redeem_gift")
-        needed, product = self._vip_check_gift(
-            self.partner_id, [(line.product_id, line.qty) for line in gifts],
-            self.vip_redeem_points, self.vip_redeem_kind, self.company_id,
+        lines = [(line.product_id, line.qty, line.price_unit, line.vip_redeem_gift) for line in self.lines]
+        if self.vip_redeem_kind == "cash":
+            points, value = self._vip_check_redemption(
+                self.partner_id, lines, self.vip_redeem_points, "cash", self.company_id,
+            )
+            return self.partner_id.sudo().vip_redeem_points(
+                points,
+                self.env._("%(points)s pts paid %(value).2f of %(order)s", points=points, value=value, order=self.name),
+                pos_order=self,
+            )
+        needed, product = self._vip_check_redemption(
+            self.partner_id, lines, self.vip_redeem_points, self.vip_redeem_kind, self.company_id,
         )
         return self.partner_id.sudo().vip_redeem_points(
             needed,

@@ -250,3 +250,34 @@ class ResPartner(models.Model):
             "label": _("Points gift: %s pts", needed),
             "message": _("%(product)s for %(needed)s points.", product=product.display_name, needed=needed),
         }
+
+    @api.model
+    def vip_pos_cash_quote(self, partner_id, amount_due, config_id=None):
+        """Points that can pay the order at cash value: whole blocks, within the balance and
+        never more than the amount due. The server checks again when the order is synced."""
+        self._vip_pos_check_access()
+        partner = self.browse(partner_id).exists().sudo()
+        if not partner or partner.vip_state in (False, "none"):
+            return {"ok": False, "message": _("Only a member can redeem points.")}
+        rule = self.env["vip.points.rule"]._for_company(self._vip_pos_company(config_id))
+        if not rule or not rule.cash_product_id or rule.cash_points_block <= 0 or rule.cash_block_value <= 0:
+            return {"ok": False, "message": _("Paying with points is not configured on the points rule.")}
+        blocks = min(
+            partner.vip_points_balance // rule.cash_points_block,
+            int((amount_due or 0.0) // rule.cash_block_value),
+        )
+        if blocks <= 0:
+            return {"ok": False, "message": _(
+                "%(name)s has %(balance)s points; paying needs blocks of %(block)s points.",
+                name=partner.name, balance=partner.vip_points_balance, block=rule.cash_points_block,
+            )}
+        points = blocks * rule.cash_points_block
+        value = points_engine.cash_value(points, rule.cash_points_block, rule.cash_block_value)
+        return {
+            "ok": True,
+            "points": points,
+            "value": value,
+            "product_id": rule.cash_product_id.id,
+            "label": _("Points payment: %s pts", points),
+            "message": _("%(points)s points pay %(value).2f.", points=points, value=value),
+        }

@@ -56,6 +56,10 @@ class VipPointsRule(models.Model):
     ladder_step_cap = fields.Monetary(string="Cap added per step")
     cash_points_block = fields.Integer(string="Points per cash block")
     cash_block_value = fields.Monetary(string="Cash value per block")
+    cash_product_id = fields.Many2one(
+        "product.product", string="Points payment product",
+        help="Product of the order line by which points pay part of a POS order at their cash value.",
+    )
     redemption_month_of_quarter = fields.Selection(
         [("0", "Any month"), ("1", "First month"), ("2", "Second month"), ("3", "Third month")],
         required=True,

@@ -30,10 +30,11 @@ class TestVipPosTerminal(VipPosCommon):
         })
         cls.gift = cls.create_product("Silk scarf gift", cls.categ_basic, 180.0)
 
-    def _sync(self, lines, redeem=0, uuid=None, date_order=None):
+    def _sync(self, lines, redeem=0, uuid=None, date_order=None, kind="gift", prices=None):
         data = self.create_ui_order_data(lines, customer=self.member, uuid=uuid)
         total = 0.0
         for _cmd, _id, line in data["lines"]:
+            line["price_unit"] = (prices or {}).get(line["product_id"], line["price_unit"])
             net = line["price_unit"] * line["qty"] * (1 - line.get("discount", 0.0) / 100)
             line["price_subtotal"] = line["price_subtotal_incl"] = net
             total += net
@@ -41,7 +42,7 @@ class TestVipPosTerminal(VipPosCommon):
         data["payment_ids"][0][2]["amount"] = total
         data["state"] = "paid"
         if redeem:
-            data.update(vip_redeem_points=redeem, vip_redeem_kind="gift")
+            data.update(vip_redeem_points=redeem, vip_redeem_kind=kind)
         if date_order:
             data["date_order"] = fields.Datetime.to_string(date_order)
         result = self.env["pos.order"].sync_from_ui([data])
@@ -156,6 +157,46 @@ class TestVipPosTerminal(VipPosCommon):
         self.assertFalse(self._entries("redeem"))
         self.assertEqual(self.env["pos.order"].search_count([]), orders_before)
         self.assertEqual(self.member.vip_points_balance, 1200)
+
+    def test_points_pay_part_of_the_order_at_cash_value(self):
+        cash = self.env.ref("vip_loyalty.product_vip_points_cash")
+        cashier_partners = self.env["res.partner"].with_user(self.cashier)
+        quote = cashier_partners.vip_pos_cash_quote(self.member.id, 559.0, self.config.id)
+        # 1200 pts = 12 blocks of 100 pts at 3.00 each (seed 000: 100 points = 3).
+        self.assertEqual(
+            (quote["ok"], quote["points"], quote["value"], quote["product_id"]), (True, 1200, 36.0, cash.id)
+        )
+        lines = [(self.product_559, 1), (cash, 1)]
+        order, uuid = self._sync(lines, redeem=1200, kind="cash", prices={cash.id: -36.0})
+        self._sync(lines, redeem=1200, kind="cash", prices={cash.id: -36.0}, uuid=uuid)  # retried sync
+        redeem = self._entries("redeem")
+        self.assertEqual(len(redeem), 1)
+        self.assertEqual((redeem.points, redeem.pos_order_id), (-1200, order))
+        self.assertIn("36.00", redeem.rule_description)
+        self.assertAlmostEqual(order.amount_total, 523.0)
+        self.assertEqual(self.member.vip_points_balance, 1200 - 1200 + self._entries("earn").points)
+
+    def test_points_payment_refused_when_wrong_and_nothing_written(self):
+        cash = self.env.ref("vip_loyalty.product_vip_points_cash")
+        orders_before = self.env["pos.order"].search_count([])
+        lines = [(self.product_559, 1), (cash, 1)]
+        with self.assertRaisesRegex(UserError, "1200 points are worth 36.00, not 50.00"):
+            self._sync(lines, redeem=1200, kind="cash", prices={cash.id: -50.0})
+        with self.assertRaisesRegex(UserError, "blocks of 100"):
+            self._sync(lines, redeem=150, kind="cash", prices={cash.id: -4.5})
+        with self.assertRaisesRegex(UserError, "cannot be redeemed"):
+            self._sync(lines, redeem=1300, kind="cash", prices={cash.id: -39.0})
+        with self.assertRaisesRegex(UserError, "needs the points it redeems"):
+            self._sync(lines, prices={cash.id: -36.0})  # a points line without a redemption
+        gift_and_cash = [{"product": self.gift, "quantity": 1, "discount": 100.0, "vip_redeem_gift": True}, (cash, 1)]
+        with self.assertRaisesRegex(UserError, "either a gift or a points payment"):
+            self._sync(gift_and_cash, redeem=1000, prices={cash.id: -36.0})
+        self.assertFalse(self._entries("redeem"))
+        self.assertEqual(self.env["pos.order"].search_count([]), orders_before)
+        self.assertEqual(self.member.vip_points_balance, 1200)
+        cashier_partners = self.env["res.partner"].with_user(self.cashier)
+        too_poor = cashier_partners.vip_pos_cash_quote(self.member.id, 2.0, self.config.id)
+        self.assertFalse(too_poor["ok"])
 
     def test_offline_order_synced_later_earns_once(self):
         yesterday = fields.Datetime.now() - timedelta(days=1)

@@ -110,3 +110,18 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         self.assertEqual(self._entries(self.member, "earn").points, 53)
         self.assertEqual(self.member.vip_points_balance, 253)
         self.assertEqual(self.member.vip_level_id, self.levels["SENIOR"])
+
+    def test_pay_part_of_an_order_with_points(self):
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.start_pos_tour("vip_pos_cash_tour", login="pos_user")
+        order = self._orders(self.member)
+        self.assertEqual((order.vip_redeem_points, order.vip_redeem_kind), (1200, "cash"))
+        cash_line = order.lines.filtered(lambda line: line.price_unit < 0)
+        self.assertEqual(cash_line.product_id, self.env.ref("vip_loyalty.product_vip_points_cash"))
+        self.assertAlmostEqual(cash_line.price_subtotal_incl, -36.0)  # 1200 pts at 100 pts = 3.00
+        self.assertAlmostEqual(order.amount_total, 559.0 * 0.95 - 36.0, places=2)
+        redeem = self._entries(self.member, "redeem")
+        self.assertEqual(len(redeem), 1, "the redemption is written exactly once")
+        self.assertEqual((redeem.points, redeem.pos_order_id), (-1200, order))
+        self.assertEqual(self._entries(self.member, "earn").points, 53)
+        self.assertEqual(self.member.vip_points_balance, 53)

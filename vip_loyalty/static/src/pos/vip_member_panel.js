@@ -84,4 +84,9 @@ export class VipMemberPanel extends Component {
         const result = await this.pos.vipRedeemGift(this.order, line);
         this.notification.add(result.message, { type: result.ok ? "success" : "danger" });
     }
+
+    async onClickCash() {
+        const result = await this.pos.vipRedeemCash(this.order);
+        this.notification.add(result.message, { type: result.ok ? "success" : "danger" });
+    }
 }

@@ -48,7 +48,8 @@ patch(PosStore.prototype, {
             return;
         }
         const partner = order.get_partner();
-        const lines = order.lines.filter((l) => !l.vip_redeem_gift && !l.combo_parent_id);
+        // Gift and points-payment lines (negative price) get no member discount.
+        const lines = order.lines.filter((l) => !l.vip_redeem_gift && !l.combo_parent_id && l.price_unit >= 0);
         if (!partner || !partner.vip_card_number) {
             for (const line of order.lines) {
                 if (line.vip_discount_label) {
@@ -91,6 +92,9 @@ patch(PosStore.prototype, {
         if (!partner || !line) {
             return { ok: false, message: _t("Select the member and the gift item first.") };
         }
+        if (order.vip_redeem_kind === "cash") {
+            return { ok: false, message: _t("This order already pays with points.") };
+        }
         const quote = await this.data.call("res.partner", "vip_pos_gift_quote", [
             partner.id,
             line.product_id.id,
@@ -114,6 +118,40 @@ patch(PosStore.prototype, {
         line.vip_discount_label = quote.label;
         order.vip_redeem_points = quote.points;
         order.vip_redeem_kind = "gift";
+        return quote;
+    },
+
+    /** Let points pay part of the order at cash value (whole blocks, server-checked at sync). */
+    async vipRedeemCash(order) {
+        const partner = order.get_partner();
+        if (!partner) {
+            return { ok: false, message: _t("Select the member first.") };
+        }
+        if (order.vip_redeem_kind === "gift") {
+            return { ok: false, message: _t("This order already redeems points for a gift.") };
+        }
+        const previous = order.lines.filter((l) => l.price_unit < 0 && l.vip_discount_label);
+        const due = order.get_total_with_tax() - previous.reduce((sum, l) => sum + l.get_price_with_tax(), 0);
+        const quote = await this.data.call("res.partner", "vip_pos_cash_quote", [partner.id, due, this.config.id]);
+        if (!quote.ok) {
+            return quote;
+        }
+        const product = this.models["product.product"].get(quote.product_id);
+        if (!product) {
+            return { ok: false, message: _t("The points payment product is not available in this POS.") };
+        }
+        for (const line of previous) {
+            order.removeOrderline(line);
+        }
+        const line = await this.addLineToOrder(
+            { product_id: product, price_unit: -quote.value, qty: 1 },
+            order,
+            { merge: false },
+            false
+        );
+        line.vip_discount_label = quote.label;
+        order.vip_redeem_points = quote.points;
+        order.vip_redeem_kind = "cash";
         return quote;
     },
 

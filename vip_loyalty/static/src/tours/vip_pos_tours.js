@@ -84,6 +84,23 @@ registry.category("web_tour.tours").add("vip_pos_gift_tour", {
         ].flat(),
 });
 
+registry.category("web_tour.tours").add("vip_pos_cash_tour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            scan_barcode("VIPTOUR0001"),
+            has(".vip-member-panel .vip-balance-value:contains('1200')", "the balance shows"),
+            ProductScreen.clickDisplayedProduct("Silk Dress"),
+            has(".orderline .vip-discount-label:contains('Senior discount 5%')", "level discount"),
+            { content: "let points pay part of the order", trigger: ".vip-cash-button", run: "click" },
+            has(".orderline .vip-discount-label:contains('Points payment: 1200 pts')", "the points line is named"),
+            pay(),
+            has(".pos-receipt .vip-receipt-redeemed:contains('Points redeemed: 1200')", "redeemed points"),
+            has(".pos-receipt .vip-receipt-balance:contains('Points balance: 53')", "balance after"),
+        ].flat(),
+});
+
 /** Not a test: tools/pos_screenshots.sh runs it to take the README's pictures. */
 const shoot = (name) => ({
     content: `screenshot ${name}`,
