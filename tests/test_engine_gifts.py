@@ -104,3 +104,32 @@ def test_one_key_per_year_over_consecutive_days(birthday, start, lead):
 def test_expiry(expiry, today):
     assert gifts.is_expired(expiry, today) == (today > expiry)
     assert not gifts.is_expired(None, today)
+
+
+def test_upgrade_gift_once_per_level_and_year():
+    rule = GiftRule(id=9, occasion="level_upgrade", lead_days=7, level_ids=frozenset({30}))
+    ups = [gifts.Upgrade(1, 30, date(2026, 3, 1)), gifts.Upgrade(2, 20, date(2026, 3, 1))]
+    due = gifts.upgrade_gifts_due([rule], ups, date(2026, 3, 5))
+    assert [(d.partner_id, d.period_key) for d in due] == [(1, "2026/L30")]
+    assert gifts.upgrade_gifts_due([rule], ups, date(2026, 3, 9)) == []
+    # Upgraded twice to the same level in a year: one gift.
+    twice = ups + [gifts.Upgrade(1, 30, date(2026, 3, 4))]
+    assert len(gifts.upgrade_gifts_due([rule], twice, date(2026, 3, 5))) == 1
+
+
+@FAST
+@given(st.lists(st.tuples(st.integers(1, 500), st.floats(-100, 1e6, allow_nan=False)), unique_by=lambda r: r[0]),
+       st.integers(0, 20))
+def test_top_spenders(spends, count):
+    top = gifts.top_spenders(spends, count)
+    assert len(top) == min(count, sum(1 for _m, a in spends if a > 0))
+    amounts = dict(spends)
+    rest = [a for m, a in spends if m not in top and a > 0]
+    assert all(amounts[m] >= max(rest, default=0) for m in top)
+
+
+def test_top_spender_window():
+    rule = GiftRule(id=1, occasion="annual_top_spender", lead_days=10)
+    assert not gifts.top_spender_window(rule, date(2026, 12, 20))
+    assert gifts.top_spender_window(rule, date(2026, 12, 21))
+    assert gifts.top_spender_window(rule, date(2026, 12, 31))

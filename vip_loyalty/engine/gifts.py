@@ -150,3 +150,55 @@ def cost_violation(cost: float, cost_min: float, cost_max: float) -> str | None:
     if cost_max and cost > cost_max:
         return "max"
     return None
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    partner_id: int
+    to_level_id: int
+    day: date
+
+
+def upgrade_gifts_due(rules, upgrades, today: date) -> list[GiftDue]:
+    """Level-upgrade gifts: planned on the upgrade day (caught up for ``lead_days`` after it).
+
+    One gift per member and reached level per quota period; ``level_ids`` are the levels
+    whose reaching earns the gift (empty: any upgrade).
+    """
+    result = []
+    seen = set()
+    for upgrade in upgrades:
+        for rule in rules:
+            if rule.occasion != "level_upgrade":
+                continue
+            if rule.level_ids and upgrade.to_level_id not in rule.level_ids:
+                continue
+            if not upgrade.day <= today <= upgrade.day + timedelta(days=max(rule.lead_days, 0)):
+                continue
+            key = f"{period_key(rule, upgrade.day)}/L{upgrade.to_level_id}"
+            ident = (upgrade.partner_id, key)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            result.append(GiftDue(
+                rule_id=rule.id, partner_id=upgrade.partner_id, occasion="level_upgrade",
+                occasion_date=upgrade.day, date_planned=today,
+                expiry_date=upgrade.day + timedelta(days=max(rule.validity_days, 0)), period_key=key,
+            ))
+    return result
+
+
+def top_spenders(spend_by_member, count: int) -> list[int]:
+    """The ``count`` members with the highest positive spend (ties: lower id first)."""
+    ranked = sorted(((-amount, mid) for mid, amount in spend_by_member if amount > 0))
+    return [mid for _neg, mid in ranked[:max(count, 0)]]
+
+
+def year_end_day(today: date) -> date:
+    return date(today.year, 12, 31)
+
+
+def top_spender_window(rule: GiftRule, today: date) -> bool:
+    """The year-end gift is planned from ``lead_days`` before 31 December until that day."""
+    end = year_end_day(today)
+    return end - timedelta(days=max(rule.lead_days, 0)) <= today <= end

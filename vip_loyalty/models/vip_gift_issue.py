@@ -1,5 +1,5 @@
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -216,6 +216,7 @@ class VipGiftIssue(models.Model):
             program = self.env["vip.program"].sudo()._get_for_company(company)
             batch_size = program.cron_batch_size or 1000
             issues._vip_plan(today, company, batch_size)
+            issues._vip_plan_events(today, company)
             issues._vip_greet_and_call(today, company)
             issues._vip_expire(today, company)
         self.sudo()._vip_sync_shipments()
@@ -290,6 +291,73 @@ class VipGiftIssue(models.Model):
                 "level_id": member_by_id[due.partner_id].level_id,
             })
         return self.create(vals_list)
+
+    @api.model
+    def _vip_plan_events(self, today, company):
+        """Level-upgrade gifts (from the level history) and the year-end top spenders' gifts."""
+        rules = self.env["vip.gift.rule"].search([
+            ("company_id", "=", company.id), ("occasion", "in", ("level_upgrade", "annual_top_spender")),
+        ])
+        if not rules:
+            return self.browse()
+        rule_by_id = {rule.id: rule for rule in rules}
+        dues = []
+        cr = self.env.cr
+        upgrade_rules = rules.filtered(lambda r: r.occasion == "level_upgrade")
+        if upgrade_rules:
+            self.env["vip.level.history"].flush_model()
+            cr.execute(
+                """
+                SELECT h.partner_id, h.to_level_id, h.date FROM vip_level_history h
+                  JOIN res_partner p ON p.id = h.partner_id
+                 WHERE h.company_id = %s AND h.reason = 'upgrade' AND h.date BETWEEN %s AND %s
+                   AND p.vip_state = 'active' AND h.from_level_id IS NOT NULL
+                 ORDER BY h.date, h.id
+                """,
+                [company.id, today - timedelta(days=max(upgrade_rules.mapped("lead_days"))), today],
+            )
+            upgrades = [gift_engine.Upgrade(*row) for row in cr.fetchall()]
+            dues += gift_engine.upgrade_gifts_due([r._to_spec() for r in upgrade_rules], upgrades, today)
+        for rule in rules.filtered(lambda r: r.occasion == "annual_top_spender"):
+            spec = rule._to_spec()
+            if not gift_engine.top_spender_window(spec, today):
+                continue
+            self.env["pos.order"].flush_model()
+            cr.execute(
+                """
+                SELECT o.partner_id, SUM(o.amount_total) FROM pos_order o
+                  JOIN res_partner p ON p.id = o.partner_id
+                 WHERE o.company_id = %s AND o.state IN ('paid', 'done', 'invoiced')
+                   AND o.date_order >= %s AND o.date_order < %s AND p.vip_state = 'active'
+                   AND (%s OR p.vip_level_id IN %s)
+                 GROUP BY o.partner_id
+                """,
+                [company.id, date(today.year, 1, 1), date(today.year + 1, 1, 1),
+                 not rule.level_ids, tuple(rule.level_ids.ids) or (0,)],
+            )
+            end = gift_engine.year_end_day(today)
+            for partner_id in gift_engine.top_spenders(cr.fetchall(), rule.top_spender_count):
+                dues.append(gift_engine.GiftDue(
+                    rule_id=rule.id, partner_id=partner_id, occasion="annual_top_spender", occasion_date=end,
+                    date_planned=today, expiry_date=end + timedelta(days=rule.validity_days),
+                    period_key=gift_engine.period_key(spec, end),
+                ))
+        if not dues:
+            return self.browse()
+        partners = self.env["res.partner"].browse({d.partner_id for d in dues})
+        members = {p.id: gift_engine.Member(id=p.id, level_id=p.vip_level_id.id) for p in partners}
+        return self._vip_create_dues(dues, rule_by_id, members)
+
+    @api.model
+    def vip_pos_open_gifts(self, partner_id):
+        """The member's gifts a terminal can hand over now (for the POS front end)."""
+        issues = self.search([("partner_id", "=", partner_id), ("state", "in", OPEN_STATES)], order="occasion_date")
+        return [
+            {"id": i.id, "name": i.name, "product_id": i.product_id.id, "product_name": i.product_id.display_name,
+             "occasion": i.occasion, "occasion_date": fields.Date.to_string(i.occasion_date),
+             "expiry_date": fields.Date.to_string(i.expiry_date) if i.expiry_date else False}
+            for i in issues
+        ]
 
     @api.model
     def _vip_greet_and_call(self, today, company):

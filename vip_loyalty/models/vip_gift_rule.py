@@ -69,6 +69,10 @@ class VipGiftRule(models.Model):
     call_days_before = fields.Integer(
         help="The advisor's call is due this many days before the occasion (0 = on the day).",
     )
+    top_spender_count = fields.Integer(
+        string="Top Spenders", default=10,
+        help="Annual top spender only: how many of the year's biggest spenders receive the gift.",
+    )
     points_cost = fields.Integer(
         help="Points redemption only: points this gift costs (0 = from the redemption ladder).",
     )
@@ -77,7 +81,7 @@ class VipGiftRule(models.Model):
         (
             "numbers_positive",
             "CHECK(cost_min >= 0 AND cost_max >= 0 AND lead_days >= 0 AND validity_days >= 0"
-            " AND call_days_before >= 0 AND points_cost >= 0)",
+            " AND call_days_before >= 0 AND points_cost >= 0 AND top_spender_count >= 0)",
             "Costs, days and points of a gift rule cannot be negative.",
         ),
     ]

@@ -114,3 +114,38 @@ class TestCarePos(VipPosCommon):
         self.member.sudo().vip_state = "lost"
         Step._vip_run_plan(date(2026, 1, 31), company, 1000)
         self.assertEqual(len(self.activities(self.call_type)), calls_before + 1)
+
+    def test_level_upgrade_gift_planned_once(self):
+        rule = self.env["vip.gift.rule"].create({
+            "name": "Senior welcome", "occasion": "level_upgrade", "product_id": self.gift_product.id,
+            "level_ids": [(6, 0, self.levels["SENIOR"].ids)], "lead_days": 7,
+        })
+        order = self.sync([(self.product_2000, 1)])
+        self.assertEqual(self.member.vip_level_id, self.levels["SENIOR"])
+        day = order._vip_order_date()
+        Issue = self.env["vip.gift.issue"]
+        Issue._cron_daily(today=day)
+        Issue._cron_daily(today=day + timedelta(days=1))
+        gift = Issue.search([("partner_id", "=", self.member.id), ("rule_id", "=", rule.id)])
+        self.assertEqual(len(gift), 1)
+        self.assertEqual(gift.occasion_date, day)
+        self.assertEqual(Issue.vip_pos_open_gifts(self.member.id)[0]["id"], gift.id)
+
+    def test_year_end_gift_for_top_spenders(self):
+        rule = self.env["vip.gift.rule"].create({
+            "name": "Top spender", "occasion": "annual_top_spender", "product_id": self.gift_product.id,
+            "top_spender_count": 1, "lead_days": 10,
+        })
+        other = self.env["res.partner"].create({"name": "Small Spender"})
+        self.sync([(self.product_1000, 1)])
+        self.sync([(self.product_100, 1)], customer=other)
+        year = fields.Date.context_today(self.member).year
+        Issue = self.env["vip.gift.issue"]
+        Issue._cron_daily(today=date(year, 12, 20))
+        self.assertFalse(Issue.search([("rule_id", "=", rule.id)]), "planned from 10 days before year end")
+        Issue._cron_daily(today=date(year, 12, 21))
+        Issue._cron_daily(today=date(year, 12, 22))
+        gifts = Issue.search([("rule_id", "=", rule.id)])
+        self.assertEqual(gifts.partner_id, self.member)
+        self.assertEqual(gifts.occasion_date, date(year, 12, 31))
+
