@@ -217,3 +217,13 @@ class TestGiftsCare(TransactionCase):
         self.assertEqual(len(self.calls(key)), 1, "key members get a phone task")
         self.assertFalse(self.calls(other))
         self.assertEqual(len(other.message_ids.filtered(lambda m: m.subject == promo.name)), 1)
+
+    def test_gift_issue_list_report(self):
+        chen = self.make_member("Chen Jing", birthday=date(1990, 5, 10))
+        self.Issue._cron_daily(today=date(2026, 5, 6))
+        gift = self.issues(chen)
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "vip_loyalty.action_report_vip_gift_issue_list", gift.ids)[0].decode()
+        self.assertIn(gift.name, html)
+        self.assertIn("Chen Jing", html)
+
