@@ -5,9 +5,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from ..engine import care as care_engine
 from ..engine import points as points_engine
 
 _logger = logging.getLogger(__name__)
+
+CARE_ACTIVITY_TYPES = {
+    "followup": "vip_loyalty.mail_activity_type_vip_followup",
+    "big_purchase_call": "mail.mail_activity_data_call",
+    "month_call": "mail.mail_activity_data_call",
+}
+CARE_SUMMARIES = {"followup": "Follow-up", "big_purchase_call": "One-week call", "month_call": "One-month call"}
 
 
 class PosOrder(models.Model):
@@ -18,6 +26,9 @@ class PosOrder(models.Model):
     )
     vip_points_earned = fields.Integer(copy=False, readonly=True)
     vip_points_entry_ids = fields.One2many("vip.points.entry", "pos_order_id", string="Points Entries")
+    vip_care_done = fields.Boolean(
+        copy=False, readonly=True, help="Gifts on this order are delivered and the follow-up is scheduled."
+    )
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()
@@ -109,6 +120,9 @@ class PosOrder(models.Model):
                     member.sudo()._vip_evaluate_after_order(
                         order, on_date, is_refund=bool(refund_lines) and not (order.lines - refund_lines)
                     )
+        # A history rebuild replays past orders: their follow-ups and gift hand-overs are long gone.
+        if not self.env.context.get("vip_history_rebuild"):
+            self._vip_after_paid()
 
     def _vip_earn(self, lines, on_date):
         self.ensure_one()
@@ -352,3 +366,54 @@ class PosOrder(models.Model):
                 "expiry_days": program.pos_expiry_warning_days,
             })
         return result
+
+    # -- gifts and care (after points and level) ------------------------------------------
+
+    def _vip_after_paid(self):
+        """Deliver the gifts handed over on the order, schedule the advisor's follow-ups.
+
+        Once per order: the flag is taken with one atomic UPDATE, so a replayed or
+        parallel sync of the same order creates nothing twice.
+        """
+        paid = self.filtered(lambda o: o.state == "paid")
+        if not paid:
+            return self.browse()
+        self.flush_recordset(["vip_care_done"])
+        self.env.cr.execute(
+            "UPDATE pos_order SET vip_care_done = true WHERE id IN %s AND vip_care_done IS NOT TRUE RETURNING id",
+            [tuple(paid.ids)],
+        )
+        todo = self.browse([r[0] for r in self.env.cr.fetchall()])
+        todo.invalidate_recordset(["vip_care_done"])
+        for order in todo:
+            gift_lines = order.lines.filtered(lambda line: line.vip_gift_issue_id and not line.refunded_orderline_id)
+            gift_lines.vip_gift_issue_id.sudo()._vip_deliver_with_order(order)
+        todo._vip_schedule_care()
+        return todo
+
+    def _vip_schedule_care(self):
+        """The after-sale follow-up (and the big-purchase calls) for the member's advisor."""
+        touches = []
+        for order in self.filtered(lambda o: o.partner_id and o.partner_id.vip_state in ("active", "lapsed")):
+            if order.amount_total <= 0:
+                continue
+            program = self.env["vip.program"].sudo()._get_for_company(order.company_id)
+            on_date = order._vip_order_date()
+            partner = order.partner_id
+            user = self.env["vip.care.log"]._vip_advisor(partner, fallback=order.user_id)
+            for touch in care_engine.after_sale_touches(on_date, order.amount_total, program._vip_care_settings()):
+                touches.append({
+                    "partner": partner,
+                    "company": order.company_id,
+                    "key": f"order{order.id}:{touch.kind}",
+                    "kind": touch.kind,
+                    "user": user,
+                    "activity_type": self.env.ref(CARE_ACTIVITY_TYPES[touch.kind]),
+                    "date_deadline": touch.date_deadline,
+                    "summary": self.env._("%(kind)s: %(order)s", kind=CARE_SUMMARIES[touch.kind], order=order.name),
+                    "note": self.env._(
+                        "Ask how the purchase suits %(name)s: care instructions, outfit advice, questions.",
+                        name=partner.name,
+                    ),
+                })
+        return self.env["vip.care.log"].sudo()._vip_touch(touches, fields.Date.context_today(self))

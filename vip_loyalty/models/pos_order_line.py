@@ -1,4 +1,6 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_is_zero
 
 
 class PosOrderLine(models.Model):
@@ -11,6 +13,32 @@ class PosOrderLine(models.Model):
         string="Points gift", help="This item is a gift paid with points (see the order's redemption)."
     )
 
+    vip_gift_issue_id = fields.Many2one(
+        "vip.gift.issue", string="VIP Gift", index="btree_not_null", copy=False, ondelete="restrict",
+        help="The planned gift this zero-price line hands over.",
+    )
+
     @api.model
     def _load_pos_data_fields(self, config_id):
         return [*super()._load_pos_data_fields(config_id), "vip_discount_label", "vip_redeem_gift"]
+
+    @api.constrains("vip_gift_issue_id", "price_subtotal_incl", "product_id")
+    def _check_vip_gift_issue(self):
+        for line in self.filtered("vip_gift_issue_id"):
+            issue = line.vip_gift_issue_id
+            if line.refunded_orderline_id:
+                continue
+            rounding = line.order_id.currency_id.rounding or 0.01
+            if not float_is_zero(line.price_subtotal_incl, precision_rounding=rounding):
+                raise ValidationError(self.env._("The gift %(gift)s is handed over at zero price.", gift=issue.name))
+            if line.order_id.partner_id != issue.partner_id:
+                raise ValidationError(self.env._(
+                    "The gift %(gift)s belongs to %(member)s, not to this order's customer.",
+                    gift=issue.name, member=issue.partner_id.display_name,
+                ))
+            if line.product_id != issue.product_id:
+                raise ValidationError(self.env._(
+                    "The gift %(gift)s is %(product)s.", gift=issue.name, product=issue.product_id.display_name,
+                ))
+            if issue.state not in ("planned", "notified") and issue.pos_order_id != line.order_id:
+                raise ValidationError(self.env._("The gift %(gift)s is no longer open.", gift=issue.name))

@@ -45,6 +45,9 @@ class VipPointsEntry(models.Model):
         help="The lot this entry counters (reversal, expiry).",
     )
     rule_description = fields.Char(string="Explanation", readonly=True)
+    gift_issue_id = fields.Many2one(
+        "vip.gift.issue", string="Gift", index="btree_not_null", ondelete="restrict", readonly=True,
+    )
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     complaint_id = fields.Many2one("vip.complaint", index="btree_not_null", ondelete="restrict", readonly=True)
     is_history_rebuild = fields.Boolean(

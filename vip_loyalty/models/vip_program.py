@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..engine import care as care_engine
 from ..engine import levels as level_engine
 
 
@@ -116,3 +117,32 @@ class VipProgram(models.Model):
         string="Warn of points expiring within (days)",
         help="The terminal and the receipt show points that expire within this many days.",
     )
+
+    # -- care (issue 7) ----------------------------------------------------------------
+    care_followup_days = fields.Integer(
+        string="Follow-up within (days)", default=7,
+        help="Every paid sale to a member gives the advisor a follow-up due within this many days.",
+    )
+    care_big_purchase_amount = fields.Float(
+        string="Big purchase from", default=2000.0,
+        help="A single purchase of at least this amount also gets a call (0 = off).",
+    )
+    care_big_purchase_call_days = fields.Integer(
+        string="Big purchase call after (days)", default=7,
+    )
+    care_month_call_days = fields.Integer(
+        string="Second call after (days)", default=30,
+        help="Big purchases get a second call after this many days (0 = off).",
+    )
+    care_promotion_notice_days = fields.Integer(
+        string="Announce promotions (days ahead)", default=3,
+    )
+
+    def _vip_care_settings(self):
+        self.ensure_one()
+        return care_engine.CareSettings(
+            followup_days=self.care_followup_days,
+            big_purchase_amount=self.care_big_purchase_amount,
+            big_purchase_call_days=self.care_big_purchase_call_days,
+            month_call_days=self.care_month_call_days,
+        )

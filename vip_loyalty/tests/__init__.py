@@ -1,8 +1,11 @@
 from . import (
     test_adoption,
     test_analysis,
+    test_birthday_report,
+    test_care_pos,
     test_complaints,
     test_concurrency,
+    test_gifts,
     test_i18n,
     test_levels,
     test_membership,

@@ -1,4 +1,5 @@
 from . import (
+    vip_advisor_reassign,
     vip_analysis_month,
     vip_complaint_compensate,
     vip_history_rebuild,
