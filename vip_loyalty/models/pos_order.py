@@ -221,16 +221,13 @@ class PosOrder(models.Model):
     vip_redeem_kind = fields.Selection([("gift", "Gift"), ("cash", "Cash value")], string="Redeemed for", copy=False)
 
     @api.model
-    def _vip_check_gift(self, partner, gift_lines, asked, kind, company):
-        """Points the order's gift costs; refuses a wrong gift, price or balance (nothing written)."""
-        if not partner or partner.vip_state in (False, "none"):
-            raise UserError(self.env._("Only a member can redeem points."))
+    def _vip_check_gift(self, rule, gift_lines, asked):
+        """Points the order's gift costs on the ladder; refuses a wrong gift or price."""
         if len(gift_lines) != 1 or gift_lines[0][1] != 1:
             raise UserError(self.env._("A points gift is one single item."))
         product = gift_lines[0][0]
         if product.vip_special_price:
             raise UserError(self.env._("%s is a special-price item and cannot be a points gift.", product.display_name))
-        rule = self.env["vip.points.rule"]._for_company(company)
         if not rule:
             raise UserError(self.env._("No points rule is configured."))
         needed = points_engine.points_for_gift(
@@ -242,21 +239,12 @@ class PosOrder(models.Model):
                 "%(product)s (list price %(price).2f) costs %(needed)s points, not %(asked)s.",
                 product=product.display_name, price=product.lst_price, needed=needed, asked=asked,
             ))
-        balance = partner.sudo().vip_points_balance
-        if needed > balance:
-            raise UserError(self.env._(
-                "%(name)s has %(balance)s points; %(points)s cannot be redeemed.",
-                name=partner.display_name, balance=balance, points=needed,
-            ))
         return needed, product
 
     @api.model
-    def _vip_check_cash(self, partner, cash_lines, asked, company):
+    def _vip_check_cash(self, rule, cash_lines, asked):
         """Points paying part of the order at cash value: whole blocks, one line whose negative
-        price is exactly their value, within the balance (refused with nothing written)."""
-        if not partner or partner.vip_state in (False, "none"):
-            raise UserError(self.env._("Only a member can redeem points."))
-        rule = self.env["vip.points.rule"]._for_company(company)
+        price is exactly their value."""
         if not rule or not rule.cash_product_id or rule.cash_points_block <= 0:
             raise UserError(self.env._("Paying with points is not configured on the points rule."))
         if len(cash_lines) != 1 or cash_lines[0][1] != 1:
@@ -272,32 +260,44 @@ class PosOrder(models.Model):
             raise UserError(self.env._(
                 "%(points)s points are worth %(value).2f, not %(price).2f.", points=asked, value=value, price=-price,
             ))
-        balance = partner.sudo().vip_points_balance
-        if asked > balance:
-            raise UserError(self.env._(
-                "%(name)s has %(balance)s points; %(points)s cannot be redeemed.",
-                name=partner.display_name, balance=balance, points=asked,
-            ))
         return asked, value
 
     @api.model
     def _vip_check_redemption(self, partner, lines, asked, kind, company):
-        """``lines`` are (product, qty, price_unit, is_gift_line) of the order; dispatch by kind."""
-        cash_product = self.env["vip.points.rule"]._for_company(company).cash_product_id
+        """The points an order redeems, refused before anything is written when wrong.
+
+        ``lines`` are (product, qty, price_unit, is_gift_line). Returns (points, product) for a
+        gift, (points, cash value) for a points payment, (0, None) when nothing is redeemed.
+        """
+        rule = self.env["vip.points.rule"]._for_company(company)
+        cash_product = rule.cash_product_id
         cash_lines = [(p, q, price) for p, q, price, _gift in lines if cash_product and p == cash_product]
+        if not asked and not cash_lines:
+            return 0, None
+        if not partner or partner.vip_state in (False, "none"):
+            raise UserError(self.env._("Only a member can redeem points."))
         if kind == "cash":
-            return self._vip_check_cash(partner, cash_lines, asked, company)
-        if cash_lines and kind == "gift":
+            points, detail = self._vip_check_cash(rule, cash_lines, asked)
+        elif cash_lines and kind == "gift":
             raise UserError(self.env._("An order redeems points once: either a gift or a points payment."))
-        if cash_lines:
+        elif cash_lines:
             raise UserError(self.env._("A points-payment line needs the points it redeems on the order."))
-        if kind == "gift":
-            return self._vip_check_gift(partner, [(p, q) for p, q, _price, gift in lines if gift], asked, kind, company)
-        raise UserError(self.env._("Unknown kind of redemption."))
+        elif kind == "gift":
+            points, detail = self._vip_check_gift(rule, [(p, q) for p, q, _price, gift in lines if gift], asked)
+        else:
+            raise UserError(self.env._("Unknown kind of redemption."))
+        balance = partner.sudo().vip_points_balance
+        if points > balance:
+            raise UserError(self.env._(
+                "%(name)s has %(balance)s points; %(points)s cannot be redeemed.",
+                name=partner.display_name, balance=balance, points=points,
+            ))
+        return points, detail
 
     def _process_order(self, order, existing_order):
         # Refuse a redemption the member cannot have before the order is saved, so the
-        # terminal shows the reason and keeps the order open.
+        # terminal shows the reason and keeps the order open. Only orders that redeem points
+        # or carry a negative line (a points payment) are looked at: the rest pay nothing here.
         if order.get("state") != "draft" and not (existing_order and existing_order.state != "draft"):
             lines = [
                 (self.env["product.product"].browse(vals["product_id"]), vals.get("qty"),
@@ -306,13 +306,12 @@ class PosOrder(models.Model):
                 if isinstance(cmd, (list, tuple)) and len(cmd) == 3 and isinstance(cmd[2], dict)
                 for vals in [cmd[2]]
             ]
-            session = self.env["pos.session"].browse(order.get("session_id"))
-            company = session.config_id.company_id or self.env.company
-            cash_product = self.env["vip.points.rule"]._for_company(company).cash_product_id
-            if order.get("vip_redeem_points") or any(cash_product and line[0] == cash_product for line in lines):
+            if order.get("vip_redeem_points") or any(price < 0 for _p, _q, price, _gift in lines):
+                session = self.env["pos.session"].browse(order.get("session_id"))
                 self._vip_check_redemption(
                     self.env["res.partner"].browse(order.get("partner_id")), lines,
-                    order.get("vip_redeem_points") or 0, order.get("vip_redeem_kind"), company,
+                    order.get("vip_redeem_points") or 0, order.get("vip_redeem_kind"),
+                    session.config_id.company_id or self.env.company,
                 )
         return super()._process_order(order, existing_order)
 
@@ -322,24 +321,19 @@ class PosOrder(models.Model):
         if not self.vip_redeem_points:
             return self.env["vip.points.entry"]
         lines = [(line.product_id, line.qty, line.price_unit, line.vip_redeem_gift) for line in self.lines]
-        if self.vip_redeem_kind == "cash":
-            points, value = self._vip_check_redemption(
-                self.partner_id, lines, self.vip_redeem_points, "cash", self.company_id,
-            )
-            return self.partner_id.sudo().vip_redeem_points(
-                points,
-                self.env._("%(points)s pts paid %(value).2f of %(order)s", points=points, value=value, order=self.name),
-                pos_order=self,
-            )
-        needed, product = self._vip_check_redemption(
+        points, detail = self._vip_check_redemption(
             self.partner_id, lines, self.vip_redeem_points, self.vip_redeem_kind, self.company_id,
         )
-        return self.partner_id.sudo().vip_redeem_points(
-            needed,
-            self.env._("gift %(product)s (list price %(price).2f) on %(order)s",
-                       product=product.display_name, price=product.lst_price, order=self.name),
-            pos_order=self,
-        )
+        if self.vip_redeem_kind == "cash":
+            description = self.env._(
+                "%(points)s pts paid %(value).2f of %(order)s", points=points, value=detail, order=self.name,
+            )
+        else:
+            description = self.env._(
+                "gift %(product)s (list price %(price).2f) on %(order)s",
+                product=detail.display_name, price=detail.lst_price, order=self.name,
+            )
+        return self.partner_id.sudo().vip_redeem_points(points, description, pos_order=self)
 
     @api.model
     def vip_pos_receipt_info(self, uuids):
