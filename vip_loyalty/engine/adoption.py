@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from . import levels as level_engine
+from . import points as points_engine
 from .profile import is_valid_card, is_valid_phone, normalize_card, phone_digits
 
 # --------------------------------------------------------------------------- import
@@ -318,6 +320,267 @@ def purchases_before(purchases: Sequence, day: date) -> Sequence:
     """The purchases (sorted by date) a nightly run on ``day`` sees: the ones before it."""
     dates = [p.date for p in purchases]
     return purchases[: bisect.bisect_left(dates, day)]
+
+
+@dataclass(frozen=True)
+class ReplayLine:
+    amount: float  # tax included; negative on a returned line
+    discount: float = 0.0
+    excluded: bool = False
+    refunded_order_id: int | None = None  # the order a returned line comes from
+
+
+@dataclass(frozen=True)
+class ReplayOrder:
+    id: int
+    stamp: datetime  # when it was paid (UTC): the order of events, "returns up to this one"
+    day: date  # the shop's local date
+    amount_total: float
+    customer_id: int | None
+    shop_id: int | None = None
+    user_id: int | None = None
+    lines: tuple[ReplayLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReplayReturn:
+    stamp: datetime  # when the return was paid
+    amount: float  # the returned line's amount (negative)
+
+
+@dataclass(frozen=True)
+class ReplayOrigin:
+    name: str
+    amount_total: float
+    returns: tuple[ReplayReturn, ...] = ()  # every paid return of its lines
+
+
+@dataclass(frozen=True)
+class ReplayMember:
+    id: int
+    state: level_engine.MemberState
+    orders: tuple[ReplayOrder, ...]  # to replay, in the order they were paid
+    purchases: tuple[tuple[datetime, level_engine.Purchase], ...] = ()  # all paid orders, by (stamp, id)
+    origins: Mapping[int, ReplayOrigin] = field(default_factory=dict)  # orders its returns refer to
+    birthday: date | None = None
+    advisor_id: int | None = None
+    last_purchase: date | None = None
+    balance: int = 0
+
+
+@dataclass(frozen=True)
+class ReplayTexts:
+    """Translated templates, filled exactly as the live code fills them."""
+
+    enrolment: str = "enrolment → %s"
+    refund_level: str = "return re-evaluated: %s"
+    reversal: str = "return of %(amount).2f of %(origin)s (%(total).2f): -%(points)s of %(earned)s pts"
+    expiry: str = "pts earned %(date)s expired after %(expiry)s"
+
+
+@dataclass(frozen=True)
+class ReplayConfig:
+    specs: tuple[level_engine.LevelSpec, ...]
+    policy: level_engine.Policy
+    rule: points_engine.EarnRule | None
+    bonuses: tuple[points_engine.Bonus, ...] = ()
+    multipliers: Mapping[int, float] = field(default_factory=dict)
+    permanent_ids: frozenset[int] = frozenset()
+    enrol_level: level_engine.LevelSpec | None = None
+    auto_enrol: bool = True
+    refund_reevaluate: bool = False
+    texts: ReplayTexts = ReplayTexts()
+
+
+@dataclass
+class ReplayEntry:
+    key: int  # position in ReplayResult.entries; real ids follow the same order
+    date: date
+    points: int
+    entry_type: str
+    description: str
+    remaining: int = 0
+    expiry_date: date | None = None
+    order_id: int | None = None
+    reversed_key: int | None = None
+
+
+@dataclass(frozen=True)
+class ReplayMove:
+    date: date
+    from_level_id: int | None
+    decision: level_engine.Decision
+    order_id: int | None = None
+
+
+@dataclass
+class ReplayResult:
+    state: level_engine.MemberState
+    balance: int
+    entries: list[ReplayEntry] = field(default_factory=list)
+    moves: list[ReplayMove] = field(default_factory=list)
+    earned: dict[int, int] = field(default_factory=dict)  # replayed order id -> points earned
+    enrolment: tuple[date, int | None, int | None] | None = None  # (date, shop, advisor)
+    stats: tuple[float, date | None, int] | None = None  # (lifetime spend, last purchase, count)
+
+
+class _Ledger:
+    """One member's ledger as ``vip.points.entry._vip_post`` keeps it, in memory."""
+
+    def __init__(self, balance):
+        self.balance = balance
+        self.entries: list[ReplayEntry] = []
+
+    def post(self, on_date, points, entry_type, description, **extra):
+        entry = ReplayEntry(len(self.entries), on_date, points, entry_type, description, **extra)
+        self.entries.append(entry)
+        self.balance += points
+        if points > 0:
+            entry.remaining = points
+            return entry
+        first = entry.reversed_key
+        lots = points_engine.burn_order(
+            points_engine.Lot(e.key, e.remaining, e.expiry_date, e.date) for e in self.entries if e.remaining > 0
+        )
+        if entry_type == "expire":
+            lots = [lot for lot in lots if lot.id == first]
+        else:
+            lots.sort(key=lambda lot: lot.id != first)  # stable: the named lot first
+        burn = min(-points, sum(lot.remaining for lot in lots))
+        if burn:
+            for key, taken in points_engine.allocate_burn(lots, burn):
+                self.entries[key].remaining -= taken
+        return entry
+
+    def next_expiry(self):
+        return min((e.expiry_date for e in self.entries if e.remaining > 0 and e.expiry_date), default=None)
+
+    def expire(self, day, label):
+        for lot in [e for e in self.entries if e.remaining > 0 and e.expiry_date and e.expiry_date < day]:
+            remaining = lot.remaining
+            self.post(day, -remaining, "expire",
+                      f"{remaining} " + label % {"date": lot.date.isoformat(), "expiry": lot.expiry_date.isoformat()},
+                      reversed_key=lot.key)
+
+
+def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today: date) -> ReplayResult:
+    """What the live code writes for one member's past orders, computed without writing.
+
+    Each order goes through the steps of ``pos.order._vip_process_paid`` (enrolment,
+    return reversal, earning, the level check after the order) and every night from
+    ``start`` to ``today`` through the nightly job (expiry, then the level review for the
+    members the cron would read), in the order they happened. The caller writes the
+    result; it must only be used for a member whose orders involve no other customer
+    and whose ledger is empty (anything else is replayed through the live code).
+    """
+    specs, policy = config.specs, config.policy
+    texts = config.texts
+    lowest_id = level_engine.sort_levels(specs)[0].id if specs else None
+    state = member.state
+    ledger = _Ledger(member.balance)
+    result = ReplayResult(state=state, balance=member.balance)
+    stamps = [stamp for stamp, _p in member.purchases]
+    purchases = [p for _s, p in member.purchases]
+    purchase_days = [p.date for p in purchases]
+    earn_of: dict[int, ReplayEntry] = {}
+    reversed_of: dict[int, int] = {}
+    last_purchase = member.last_purchase
+    next_expiry = None
+
+    def move(on_date, decision, order_id=None):
+        nonlocal state
+        result.moves.append(ReplayMove(on_date, state.level_id, decision, order_id))
+        state = level_engine.apply(state, decision)
+
+    def night(day):
+        nonlocal next_expiry
+        if next_expiry is not None and next_expiry < day:
+            ledger.expire(day, texts.expiry)
+            next_expiry = ledger.next_expiry()
+        if level_engine.nightly_candidate(state, last_purchase, day, policy, lowest_id,
+                                          state.level_id in config.permanent_ids):
+            seen = purchases[: bisect.bisect_left(purchase_days, day)]
+            decision = level_engine.evaluate_nightly(specs, state, seen, ledger.balance, day, policy)
+            if decision:
+                move(day, decision)
+
+    def order_paid(order):
+        nonlocal state, last_purchase, next_expiry
+        returned = [line for line in order.lines if line.refunded_order_id]
+        sold = [line for line in order.lines if not line.refunded_order_id]
+        customer = order.customer_id
+        if customer and state.state == "none" and config.auto_enrol and sold:
+            result.enrolment = (order.day, order.shop_id, member.advisor_id or order.user_id)
+            state = level_engine.MemberState(state.level_id, state.level_since, state.valid_until, "active")
+            lowest = config.enrol_level
+            if lowest and state.level_id is None:
+                move(order.day, level_engine.Decision(
+                    level_id=lowest.id, reason="upgrade", rule_description=texts.enrolment % lowest.name,
+                    valid_until=None, level_since=order.day, state="active",
+                ))
+        for origin_id in dict.fromkeys(line.refunded_order_id for line in returned):
+            earn = earn_of.get(origin_id)
+            if earn is None:
+                continue
+            origin = member.origins[origin_id]
+            refunded = -sum(r.amount for r in origin.returns if r.stamp <= order.stamp)
+            points = points_engine.reversal_points(
+                earn.points, origin.amount_total, max(refunded, 0.0), reversed_of.get(earn.key, 0)
+            )
+            if points:
+                reversed_of[earn.key] = reversed_of.get(earn.key, 0) + points
+                ledger.post(order.day, -points, "reverse", texts.reversal % {
+                    "amount": refunded, "origin": origin.name, "total": origin.amount_total,
+                    "points": points, "earned": earn.points,
+                }, order_id=order.id, reversed_key=earn.key)
+        earned = 0
+        if customer and state.state != "none" and config.rule and sold:
+            earn_lines = [points_engine.EarnLine(line.amount, line.discount, line.excluded) for line in sold]
+            ctx = points_engine.EarnContext(
+                order_date=order.day, birthday=member.birthday,
+                level_multiplier=config.multipliers.get(state.level_id) or 1.0,
+            )
+            earn = points_engine.compute_earn(earn_lines, config.rule, config.bonuses, ctx)
+            if earn.points > 0:
+                expiry = points_engine.expiry_date(config.rule, order.day)
+                earn_of[order.id] = ledger.post(order.day, earn.points, "earn", earn.description,
+                                                expiry_date=expiry, order_id=order.id)
+                earned = earn.points
+                if expiry and (next_expiry is None or expiry < next_expiry):
+                    next_expiry = expiry
+        result.earned[order.id] = earned
+        if state.state == "none":
+            return
+        seen = purchases[: bisect.bisect_right(stamps, order.stamp)]
+        sales = [p for p in seen if p.amount > 0]
+        last_purchase = max((p.date for p in sales), default=None)
+        result.stats = (sum(p.amount for p in seen), last_purchase, len(sales))
+        if returned and not sold:
+            decision = level_engine.evaluate_refund(
+                specs, state, seen, ledger.balance, order.day, config.refund_reevaluate, texts.refund_level,
+            )
+        else:
+            decision = level_engine.evaluate_order(
+                specs, state, seen, ledger.balance, order.day, order.amount_total, policy,
+            )
+        if decision:
+            move(order.day, decision, order.id)
+
+    cursor = start
+    for order in member.orders:
+        if order.day < start:
+            continue
+        while cursor <= order.day:
+            night(cursor)
+            cursor += timedelta(days=1)
+        order_paid(order)
+    while cursor <= today:
+        night(cursor)
+        cursor += timedelta(days=1)
+    result.state = state
+    result.balance = ledger.balance
+    result.entries = ledger.entries
+    return result
 
 
 # --------------------------------------------------------------------------- merge

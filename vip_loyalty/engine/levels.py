@@ -8,6 +8,7 @@ cron, then write the returned ``Decision`` (and a history row) back.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -522,6 +523,79 @@ def _merged_reason(
     if after.state == "lapsed" and before.state != "lapsed":
         return "lapse"
     return "renewal"
+
+
+@functools.lru_cache(maxsize=4096)
+def _months_before(day: date, months: int) -> date:
+    # A replay asks this for every member and every night: the same few hundred dates.
+    return add_months(day, -months)
+
+
+def nightly_candidate(
+    member: MemberState,
+    last_purchase: date | None,
+    today: date,
+    policy: Policy,
+    lowest_id: int | None,
+    permanent: bool,
+) -> bool:
+    """Whether a rule of ``evaluate_nightly`` can fire for this member tonight.
+
+    The nightly cron reads only these members (the same test in SQL, in
+    ``res.partner._vip_nightly_levels``); a history replay asks the same question
+    day by day, so a member who already lapsed, decayed or was lost is left alone
+    exactly as the cron leaves it alone.
+    """
+    if member.level_id is None or member.state == "none":
+        return False
+    if policy.evaluation_mode == "semiannual" and (today.month, today.day) in SEMIANNUAL_DATES:
+        return True
+    if member.state != "lost" and policy.lost_months > 0:
+        ref = last_purchase or member.level_since
+        if ref is not None and ref <= _months_before(today, policy.lost_months):
+            return True
+    if permanent:
+        return False
+    if member.valid_until is not None and member.valid_until < today and not (
+        member.level_id == lowest_id and member.state in ("lapsed", "lost")
+    ):
+        return True
+    if member.state != "lost" and member.level_id != lowest_id and policy.decay_months > 0:
+        known = [d for d in (last_purchase, member.level_since) if d is not None]
+        if known and max(known) <= _months_before(today, policy.decay_months):
+            return True
+    return False
+
+
+def evaluate_refund(
+    levels: Iterable[LevelSpec],
+    member: MemberState,
+    purchases: Sequence[Purchase],
+    points: int,
+    on_date: date,
+    reevaluate: bool,
+    label: str = "return re-evaluated: %s",
+) -> Decision | None:
+    """After a return: with the ``reevaluate`` policy, drop to the best level still earned.
+
+    Never raises a level, never touches a permanent one; ``label`` (translated by the
+    caller) gets the rule that still qualifies.
+    """
+    if not reevaluate or member.level_id is None:
+        return None
+    ordered = sort_levels(levels)
+    current = next((lvl for lvl in ordered if lvl.id == member.level_id), None)
+    best = best_qualifying(ordered, purchases, points, on_date)
+    if not current or current.is_permanent or not best or best[0].sequence >= current.sequence:
+        return None
+    return Decision(
+        level_id=best[0].id,
+        reason="downgrade",
+        rule_description=label % best[1],
+        valid_until=_validity_from(best[0], on_date),
+        level_since=on_date,
+        state="active",
+    )
 
 
 def apply(member: MemberState, decision: Decision) -> MemberState:

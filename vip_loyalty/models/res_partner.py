@@ -211,6 +211,22 @@ class ResPartner(models.Model):
             raise UserError(_("The VIP card sequence is missing."))
         return card
 
+    @api.model
+    def _vip_next_card_numbers(self, count):
+        """``count`` card numbers of the current company, in one query when the sequence allows."""
+        company = self.env.company
+        sequence = self.env["ir.sequence"].sudo().search(
+            [("code", "=", "vip.card.number"), ("company_id", "in", [company.id, False])], order="company_id", limit=1,
+        )
+        if count <= 0:
+            return []
+        if not sequence or sequence.implementation != "standard" or sequence.use_date_range:
+            return [self._vip_next_card_number() for _i in range(count)]
+        self.env.cr.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", [f"ir_sequence_{sequence.id:03d}", count]
+        )
+        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
+
     def _vip_enrol(self, shop=None, enrol_date=None, advisor=None):
         """Make these partners members at the lowest level of their company."""
         to_enrol = self.filtered(lambda p: p.vip_state == "none")
@@ -396,17 +412,12 @@ class ResPartner(models.Model):
         self._vip_refresh_stats(purchases)
         policy = program._policy()
         if is_refund:
-            if program.refund_level_policy != "reevaluate" or not self.vip_level_id:
-                return
-            best = level_engine.best_qualifying(specs, purchases[self.id], self.vip_points_balance, on_date)
-            current = next((s for s in specs if s.id == self.vip_level_id.id), None)
-            if current and not current.is_permanent and best and best[0].sequence < current.sequence:
-                self._vip_apply_decision(level_engine.Decision(
-                    level_id=best[0].id, reason="downgrade",
-                    rule_description=_("return re-evaluated: %s", best[1]),
-                    valid_until=self._vip_validity_end(best[0], on_date),
-                    level_since=on_date, state="active",
-                ), on_date, order)
+            decision = level_engine.evaluate_refund(
+                specs, self._vip_member_state(), purchases[self.id], self.vip_points_balance, on_date,
+                reevaluate=program.refund_level_policy == "reevaluate", label=_("return re-evaluated: %s"),
+            )
+            if decision:
+                self._vip_apply_decision(decision, on_date, order)
             return
         decision = level_engine.evaluate_order(
             specs, self._vip_member_state(), purchases[self.id], self.vip_points_balance,

@@ -137,6 +137,7 @@ class TestAdoption(VipPosCommon):
         wizard.action_rebuild()
         self.assertEqual(wizard.members_count, 5)
         self.assertIn("5/5 members rebuilt", wizard.log)
+        self.assertIn("5 members computed in batches, 0 replayed through the live order code", wizard.log)
         seen = [self._snapshot(p) for p in live.values()]
         self.assertLessEqual({"earn", "reverse", "expire"}, {e[1] for snap in seen for e in snap["entries"]})
         self.assertLessEqual({"upgrade", "downgrade", "lost"}, {h[3] for snap in seen for h in snap["history"]})
@@ -169,15 +170,15 @@ class TestAdoption(VipPosCommon):
                     when = datetime.combine(start + timedelta(days=offset), datetime.min.time()).replace(hour=12)
                     self.sync([(self.product_1000, 1)], customer=partner, date_order=when)
         wizard_class = type(self.env["vip.history.rebuild"])
-        original = wizard_class._vip_replay_member
+        original = wizard_class._vip_simulate_member
 
-        def crash_on_first(wizard, partner, *args):
-            count = original(wizard, partner, *args)
-            if partner == first:
+        def crash_on_first(wizard, member, *args):
+            result = original(wizard, member, *args)
+            if member.id == first.id:
                 raise RuntimeError("power cut")
-            return count
+            return result
 
-        with patch.object(wizard_class, "_vip_replay_member", crash_on_first), \
+        with patch.object(wizard_class, "_vip_simulate_member", crash_on_first), \
                 mute_logger("odoo.addons.vip_loyalty.wizard.vip_history_rebuild"):
             wizard = self.env["vip.history.rebuild"].create({"date_from": start, "dry_run": False})
             wizard.action_rebuild()
@@ -209,6 +210,27 @@ class TestAdoption(VipPosCommon):
         self.assertEqual(buyer.vip_points_balance, 0, "the return takes back what the buyer earned")
         self.assertEqual(cashier_pick.vip_points_balance, 10)
         self.assertEqual(sorted(buyer.vip_points_entry_ids.mapped("entry_type")), ["earn", "reverse"])
+        self.assertIn("0 members computed in batches, 2 replayed through the live order code", wizard.log)
+
+    def test_a_batch_that_cannot_be_written_is_replayed_member_by_member(self):
+        today = fields.Date.context_today(self.env["res.partner"])
+        start = today - relativedelta(months=3)
+        customers = [self.env["res.partner"].create({"name": f"Batch {i}", "phone": f"+86 139 6000 000{i}"})
+                     for i in range(2)]
+        with self._without_vip():
+            for partner in customers:
+                for offset in (3, 40):
+                    when = datetime.combine(start + timedelta(days=offset), datetime.min.time()).replace(hour=12)
+                    self.sync([(self.product_1000, 1)], customer=partner, date_order=when)
+        wizard_class = type(self.env["vip.history.rebuild"])
+        with patch.object(wizard_class, "_vip_write_replays", side_effect=RuntimeError("disk full")), \
+                mute_logger("odoo.addons.vip_loyalty.wizard.vip_history_rebuild"):
+            wizard = self.env["vip.history.rebuild"].create({"date_from": start, "dry_run": False})
+            wizard.action_rebuild()
+        self.assertEqual((wizard.members_count, wizard.failed_count), (2, 0))
+        self.assertIn("0 members computed in batches, 2 replayed through the live order code", wizard.log)
+        for partner in customers:
+            self.assertEqual((partner.vip_points_balance, partner.vip_level_id), (200, self.levels["SENIOR"]))
 
     def test_rebuild_refuses_a_future_start(self):
         wizard = self.env["vip.history.rebuild"].create({
