@@ -23,14 +23,15 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def generate(env, customers, lines, lines_per_order, date_from, tag):
+def generate(env, customers, lines, lines_per_order, date_from, tag, refund_rate):
+    """Customers with 1 to 2n-1 orders each (n on average), a few returned within two weeks."""
     config = env.ref("point_of_sale.pos_config_main")
     if not config.current_session_id:
         config.with_user(env.ref("base.user_admin")).open_ui()
     session = config.current_session_id
     product = env["product.product"].search([("available_in_pos", "=", True)], limit=1)
     cr = env.cr
-    orders_per_customer = max(1, lines // (customers * lines_per_order))
+    per_customer = max(1, lines // (customers * lines_per_order))
     cr.execute(
         """
         CREATE TEMP TABLE bench_partner ON COMMIT DROP AS
@@ -41,10 +42,13 @@ def generate(env, customers, lines, lines_per_order, date_from, tag):
                    'ask', '139' || lpad(g::text, 8, '0'), now(), now()
               FROM generate_series(1, %(customers)s) g
             RETURNING id)
-        SELECT id FROM ins
+        SELECT id, 1 + floor(random() * (2 * %(per)s - 1))::int AS orders FROM ins
         """,
-        {"tag": tag, "customers": customers},
+        {"tag": tag, "customers": customers, "per": per_customer},
     )
+    params = {"tag": tag, "session": session.id, "config": config.id, "company": config.company_id.id,
+              "uid": env.uid, "pricelist": config.pricelist_id.id or None, "date_from": date_from,
+              "product": product.id, "n": lines_per_order, "refund_rate": refund_rate}
     cr.execute(
         """
         CREATE TEMP TABLE bench_order ON COMMIT DROP AS
@@ -54,32 +58,59 @@ def generate(env, customers, lines, lines_per_order, date_from, tag):
                                    amount_return, vip_processed, create_date, write_date)
             SELECT 'RB/' || %(tag)s || '/' || p.id || '/' || k, 'RB-' || %(tag)s || '-' || p.id || '-' || k,
                    %(session)s, %(config)s, %(company)s, p.id, %(uid)s, %(pricelist)s,
-                   (%(date_from)s::date + (floor(random() * 365) || ' days')::interval + interval '12 hours'),
+                   (%(date_from)s::date + (floor(random() * 350) || ' days')::interval + interval '12 hours'),
                    'paid', a.amount, a.amount, 0, 0, FALSE, now(), now()
-              FROM bench_partner p CROSS JOIN generate_series(1, %(per)s) k
-              CROSS JOIN LATERAL (SELECT round((100 + random() * 1400)::numeric, 0) AS amount
+              FROM bench_partner p CROSS JOIN LATERAL generate_series(1, p.orders) k
+              CROSS JOIN LATERAL (SELECT round((50 + random() * 1450)::numeric, 0) * %(n)s AS amount
                                    WHERE k > 0) a
-            RETURNING id, name, amount_total)
+            RETURNING id, name, partner_id, date_order, amount_total)
         SELECT * FROM ins
         """,
-        {"tag": tag, "session": session.id, "config": config.id, "company": config.company_id.id,
-         "uid": env.uid, "pricelist": config.pricelist_id.id or None, "date_from": date_from,
-         "per": orders_per_customer},
+        params,
     )
     cr.execute(
         """
-        INSERT INTO pos_order_line (name, full_product_name, order_id, product_id, qty, price_unit, discount,
-                                    price_subtotal, price_subtotal_incl, create_date, write_date)
-        SELECT o.name || '-' || j, 'Bench item', o.id, %(product)s, 1, o.amount_total / %(n)s, 0,
-               o.amount_total / %(n)s, o.amount_total / %(n)s, now(), now()
-          FROM bench_order o CROSS JOIN generate_series(1, %(n)s) j
+        CREATE TEMP TABLE bench_line ON COMMIT DROP AS
+        WITH ins AS (
+            INSERT INTO pos_order_line (name, full_product_name, order_id, product_id, qty, price_unit, discount,
+                                        price_subtotal, price_subtotal_incl, create_date, write_date)
+            SELECT o.name || '-' || j, 'Bench item', o.id, %(product)s, 1, o.amount_total / %(n)s, 0,
+                   o.amount_total / %(n)s, o.amount_total / %(n)s, now(), now()
+              FROM bench_order o CROSS JOIN generate_series(1, %(n)s) j
+            RETURNING id, order_id, price_subtotal_incl)
+        SELECT * FROM ins
         """,
-        {"product": product.id, "n": lines_per_order},
+        params,
     )
-    cr.execute("SELECT count(*) FROM bench_order")
-    orders = cr.fetchone()[0]
+    # Returns: one line of a few orders, brought back within two weeks.
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_return ON COMMIT DROP AS
+        SELECT o.*, (SELECT min(l.id) FROM bench_line l WHERE l.order_id = o.id) AS line_id
+          FROM bench_order o WHERE random() < %(refund_rate)s;
+        WITH ins AS (
+            INSERT INTO pos_order (name, pos_reference, session_id, config_id, company_id, partner_id, user_id,
+                                   pricelist_id, date_order, state, amount_total, amount_paid, amount_tax,
+                                   amount_return, vip_processed, create_date, write_date)
+            SELECT r.name || ' REFUND', 'RF-' || r.id, %(session)s, %(config)s, %(company)s, r.partner_id,
+                   %(uid)s, %(pricelist)s, r.date_order + (1 + floor(random() * 14)) * interval '1 day', 'paid',
+                   -r.amount_total / %(n)s, -r.amount_total / %(n)s, 0, 0, FALSE, now(), now()
+              FROM bench_return r
+            RETURNING id, name, amount_total)
+        INSERT INTO pos_order_line (name, full_product_name, order_id, product_id, qty, price_unit, discount,
+                                    price_subtotal, price_subtotal_incl, refunded_orderline_id,
+                                    create_date, write_date)
+        SELECT ins.name, 'Bench item', ins.id, %(product)s, -1, -ins.amount_total, 0,
+               ins.amount_total, ins.amount_total, r.line_id, now(), now()
+          FROM ins JOIN bench_return r ON ins.name = r.name || ' REFUND'
+        """,
+        params,
+    )
+    cr.execute("SELECT (SELECT count(*) FROM bench_order), (SELECT count(*) FROM bench_line),"
+               " (SELECT count(*) FROM bench_return)")
+    orders, order_lines, returns = cr.fetchone()
     cr.commit()
-    return config.company_id, orders, orders * lines_per_order
+    return config.company_id, orders + returns, order_lines + returns, returns
 
 
 def main():
@@ -88,6 +119,7 @@ def main():
     parser.add_argument("--lines", type=int, default=2_000_000)
     parser.add_argument("--lines-per-order", type=int, default=2)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--refund-rate", type=float, default=0.03)
     parser.add_argument("--db", default="bench_rebuild")
     args = parser.parse_args()
     odoo = prepare()
@@ -97,9 +129,10 @@ def main():
     date_from = today.replace(year=today.year - 1)
     tag = uuid.uuid4().hex[:6]
     start = time.perf_counter()
-    company, orders, lines = generate(env, args.customers, args.lines, args.lines_per_order, date_from, tag)
-    print(f"generated {args.customers} customers, {orders} paid orders, {lines} order lines "
-          f"in {time.perf_counter() - start:.1f} s", flush=True)
+    company, orders, lines, returns = generate(env, args.customers, args.lines, args.lines_per_order, date_from,
+                                               tag, args.refund_rate)
+    print(f"generated {args.customers} customers, {orders} paid orders ({returns} of them returns), "
+          f"{lines} order lines in {time.perf_counter() - start:.1f} s", flush=True)
     before = peak_mb()
     wizard = env["vip.history.rebuild"].with_company(company).create({
         "date_from": date_from, "company_id": company.id, "dry_run": False, "batch_size": args.batch,
@@ -115,6 +148,12 @@ def main():
     print(f"points outstanding {stats['points_outstanding']}; levels: "
           + ", ".join(stats["level_summary"].splitlines()))
     print(f"peak memory (RSS) {peak_mb():.0f} MB (before the rebuild {before:.0f} MB)")
+    env.cr.execute("SELECT count(*), count(*) FILTER (WHERE remaining > 0) FROM vip_points_entry"
+                   " WHERE is_history_rebuild")
+    entries, lots = env.cr.fetchone()
+    mismatches = env["res.partner"]._vip_check_balances()
+    print(f"ledger: {entries} rebuilt entries, {lots} open lots; members whose balance differs from "
+          f"their ledger: {len(mismatches)}")
     env.cr.close()
 
 
