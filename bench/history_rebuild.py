@@ -86,8 +86,11 @@ def generate(env, customers, lines, lines_per_order, date_from, tag, refund_rate
     cr.execute(
         """
         CREATE TEMP TABLE bench_return ON COMMIT DROP AS
-        SELECT o.*, (SELECT min(l.id) FROM bench_line l WHERE l.order_id = o.id) AS line_id
-          FROM bench_order o WHERE random() < %(refund_rate)s;
+        SELECT o.*, first_line.line_id
+          FROM bench_order o
+          JOIN (SELECT order_id, min(id) AS line_id FROM bench_line GROUP BY order_id) first_line
+            ON first_line.order_id = o.id
+         WHERE random() < %(refund_rate)s;
         WITH ins AS (
             INSERT INTO pos_order (name, pos_reference, session_id, config_id, company_id, partner_id, user_id,
                                    pricelist_id, date_order, state, amount_total, amount_paid, amount_tax,
@@ -149,7 +152,7 @@ def main():
           + ", ".join(stats["level_summary"].splitlines()))
     print(f"peak memory (RSS) {peak_mb():.0f} MB (before the rebuild {before:.0f} MB)")
     env.cr.execute("SELECT count(*), count(*) FILTER (WHERE remaining > 0) FROM vip_points_entry"
-                   " WHERE is_history_rebuild")
+                   " WHERE is_history_rebuild AND partner_id = ANY(%s)", [stats["member_ids"][0][2]])
     entries, lots = env.cr.fetchone()
     mismatches = env["res.partner"]._vip_check_balances()
     print(f"ledger: {entries} rebuilt entries, {lots} open lots; members whose balance differs from "
