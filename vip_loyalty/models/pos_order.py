@@ -32,9 +32,18 @@ class PosOrder(models.Model):
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()
-        for order in self.filtered(lambda o: o.state == "paid"):
-            order._vip_process_paid_safely()
+        if not self.env.context.get("vip_process_after_save"):
+            for order in self.filtered(lambda o: o.state == "paid"):
+                order._vip_process_paid_safely()
         return res
+
+    def _process_saved_order(self, draft):
+        # A synced order is handled once Odoo is done with it (picking, cost, invoice): the
+        # savepoint flushes, and flushing half-way made Odoo write the order's rows twice.
+        order_id = super(PosOrder, self.with_context(vip_process_after_save=True))._process_saved_order(draft)
+        if not draft and self.state in ("paid", "done", "invoiced"):
+            self._vip_process_paid_safely()
+        return order_id
 
     def _vip_process_paid_safely(self):
         """Odoo logs and swallows any error raised while an order is marked paid, and keeps the
@@ -114,7 +123,12 @@ class PosOrder(models.Model):
             earned = 0
             if partner.vip_state not in (False, "none"):
                 earned = order._vip_earn(order.lines - refund_lines, on_date)
-            order.sudo().write({"vip_processed": True, "vip_points_earned": earned})
+            # By SQL, like the spend figures: a pos.order write runs the POS write hooks for two flags.
+            self.env.cr.execute(
+                "UPDATE pos_order SET vip_processed = true, vip_points_earned = %s WHERE id = %s", [earned, order.id]
+            )
+            order.invalidate_recordset(["vip_processed", "vip_points_earned"])
+            order.modified(["vip_processed", "vip_points_earned"])
             for member in (partner | refund_lines.refunded_orderline_id.order_id.partner_id):
                 if member.vip_state != "none":
                     member.sudo()._vip_evaluate_after_order(
@@ -143,12 +157,12 @@ class PosOrder(models.Model):
             order_date=on_date,
             birthday=partner.vip_birthday or None,
             member_rank_of_day=self._vip_member_rank_of_day(on_date, bonuses),
-            level_multiplier=partner.vip_level_id.points_multiplier or 1.0,
+            level_multiplier=self.env["vip.level"]._vip_multiplier(partner.vip_level_id.id),
         )
         result = points_engine.compute_earn(earn_lines, rule._to_spec(), bonuses, ctx)
         if result.points <= 0:
             return 0
-        self.env["vip.points.entry"]._vip_post([{
+        self.env["vip.points.entry"]._vip_post(locked=True, vals_list=[{  # locked by _vip_process_paid
             "partner_id": partner.id,
             "company_id": self.company_id.id,
             "date": on_date,
@@ -369,7 +383,7 @@ class PosOrder(models.Model):
         Once per order: the flag is taken with one atomic UPDATE, so a replayed or
         parallel sync of the same order creates nothing twice.
         """
-        paid = self.filtered(lambda o: o.state == "paid")
+        paid = self.filtered(lambda o: o.state in ("paid", "done", "invoiced"))
         if not paid:
             return self.browse()
         self.flush_recordset(["vip_care_done"])
@@ -402,7 +416,9 @@ class PosOrder(models.Model):
                     "key": f"order{order.id}:{touch.kind}",
                     "kind": touch.kind,
                     "user": user,
-                    "activity_type": self.env.ref(CARE_ACTIVITY_TYPES[touch.kind]),
+                    # By id (cached): env.ref would check the record exists on every order.
+                    "activity_type": self.env["mail.activity.type"].browse(
+                        self.env["ir.model.data"]._xmlid_to_res_id(CARE_ACTIVITY_TYPES[touch.kind])),
                     "date_deadline": touch.date_deadline,
                     "summary": self.env._("%(kind)s: %(order)s", kind=CARE_SUMMARIES[touch.kind], order=order.name),
                     "note": self.env._(

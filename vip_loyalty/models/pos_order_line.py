@@ -13,6 +13,10 @@ class PosOrderLine(models.Model):
         string="Points gift", help="This item is a gift paid with points (see the order's redemption)."
     )
 
+    # Every paid return looks up the returns of its original order (points reversal, history
+    # rebuild); point_of_sale leaves this column unindexed, so each would scan all POS lines.
+    refunded_orderline_id = fields.Many2one(index="btree_not_null")
+
     vip_gift_issue_id = fields.Many2one(
         "vip.gift.issue", string="VIP Gift", index="btree_not_null", copy=False, ondelete="restrict",
         help="The planned gift this zero-price line hands over.",

@@ -88,6 +88,7 @@ class VipCareLog(models.Model):
             activities = activity_model.create([
                 {
                     "res_model_id": partner_model,
+                    "res_model": "res.partner",  # given, so the create does not read ir.model for it
                     "res_id": t["partner"].id,
                     "activity_type_id": t["activity_type"].id,
                     "user_id": t["user"].id,

@@ -98,6 +98,16 @@ class VipLevel(models.Model):
         return tuple(self._vip_read_specs(company_id))
 
     @api.model
+    def _vip_multiplier(self, level_id):
+        """The level's points multiplier (1 when unset); cached, read on every paid order."""
+        return self._vip_cached_multipliers().get(level_id) or 1.0
+
+    @tools.ormcache()
+    def _vip_cached_multipliers(self):
+        levels = self.sudo().with_context(active_test=False).search_read([], ["points_multiplier"])
+        return {level["id"]: level["points_multiplier"] for level in levels}
+
+    @api.model
     def _vip_read_specs(self, company_id):
         levels = self.sudo().with_context(active_test=True).search([("company_id", "=", company_id)])
         return [lvl._to_spec() for lvl in levels]

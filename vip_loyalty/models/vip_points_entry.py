@@ -132,18 +132,21 @@ class VipPointsEntry(models.Model):
         return lots
 
     @api.model
-    def _vip_post(self, vals_list):
+    def _vip_post(self, vals_list, locked=False):
         """Write entries, consume lots for negative ones and move the stored balances.
 
         Callers pass complete values (partner, company, date, points, type). Positive
         entries become lots; negative ones burn lots first-expiring-first, or the lot
-        named in ``reversed_entry_id`` first. The partners are locked here.
+        named in ``reversed_entry_id`` first. The partners are locked here, unless the caller
+        already holds their locks (``locked``).
         """
         if not vals_list:
             return self.browse()
         partner_ids = sorted({v["partner_id"] for v in vals_list})
-        self._vip_lock_partners(partner_ids)
-        lots = self._vip_open_lots(partner_ids)
+        if not locked:
+            self._vip_lock_partners(partner_ids)
+        # Only negative entries burn lots: an order that just earns need not read them.
+        lots = self._vip_open_lots(partner_ids) if any(v["points"] < 0 for v in vals_list) else {}
         lot_remaining = {lot.id: lot.remaining for plots in lots.values() for lot in plots}
         taken = {}
         deltas = {}

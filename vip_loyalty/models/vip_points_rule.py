@@ -86,7 +86,11 @@ class VipPointsRule(models.Model):
 
     @api.model
     def _for_company(self, company):
-        return self.sudo().search([("company_id", "=", company.id)], limit=1)
+        return self.sudo().browse(self._vip_rule_id(company.id))
+
+    @tools.ormcache("company_id")
+    def _vip_rule_id(self, company_id):
+        return self.sudo().search([("company_id", "=", company_id)], limit=1).id
 
     def _to_spec(self):
         self.ensure_one()

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 from ..engine import care as care_engine
 from ..engine import levels as level_engine
@@ -12,6 +12,7 @@ class VipProgram(models.Model):
     """
 
     _name = "vip.program"
+    _inherit = ["vip.config.cache.mixin"]
     _description = "VIP Programme Settings"
     _check_company_auto = True
 
@@ -67,17 +68,27 @@ class VipProgram(models.Model):
 
     def _policy(self):
         self.ensure_one()
+        return self._vip_cached_policy(self.id)
+
+    @tools.ormcache("program_id")
+    def _vip_cached_policy(self, program_id):
+        program = self.browse(program_id).sudo()
         return level_engine.Policy(
-            decay_months=self.decay_months,
-            lost_months=self.lost_months,
-            evaluation_mode=self.evaluation_mode,
+            decay_months=program.decay_months,
+            lost_months=program.lost_months,
+            evaluation_mode=program.evaluation_mode,
         )
+
+    @tools.ormcache("company_id")
+    def _vip_program_id(self, company_id):
+        return self.sudo().search([("company_id", "=", company_id)], limit=1).id
 
     @api.model
     def _get_for_company(self, company=None):
         """The company's programme; created from the main company's on first use."""
         company = company or self.env.company
-        program = self.sudo().search([("company_id", "=", company.id)], limit=1)
+        # Read on every paid order: the id is cached (any programme change clears it).
+        program = self.sudo().browse(self._vip_program_id(company.id))
         if not program:
             template = self.sudo().search([], order="id", limit=1)
             if template:
@@ -140,9 +151,14 @@ class VipProgram(models.Model):
 
     def _vip_care_settings(self):
         self.ensure_one()
+        return self._vip_cached_care_settings(self.id)
+
+    @tools.ormcache("program_id")
+    def _vip_cached_care_settings(self, program_id):
+        program = self.browse(program_id).sudo()
         return care_engine.CareSettings(
-            followup_days=self.care_followup_days,
-            big_purchase_amount=self.care_big_purchase_amount,
-            big_purchase_call_days=self.care_big_purchase_call_days,
-            month_call_days=self.care_month_call_days,
+            followup_days=program.care_followup_days,
+            big_purchase_amount=program.care_big_purchase_amount,
+            big_purchase_call_days=program.care_big_purchase_call_days,
+            month_call_days=program.care_month_call_days,
         )
