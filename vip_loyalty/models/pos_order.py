@@ -96,6 +96,9 @@ class PosOrder(models.Model):
     def _vip_process_paid(self):
         """Points and level for paid orders, once per order, in the order's transaction."""
         entry_model = self.env["vip.points.entry"]
+        # A history rebuild replays past orders: their follow-ups and gift hand-overs are long gone.
+        with_care = not self.env.context.get("vip_history_rebuild")
+        processed = self.browse()
         for order in self:
             if order.vip_processed:
                 continue
@@ -123,20 +126,27 @@ class PosOrder(models.Model):
             earned = 0
             if partner.vip_state not in (False, "none"):
                 earned = order._vip_earn(order.lines - refund_lines, on_date)
-            # By SQL, like the spend figures: a pos.order write runs the POS write hooks for two flags.
+            # By SQL, like the spend figures: a pos.order write runs the POS write hooks for flags.
+            # The care flag is taken here too: under the member's lock, this order is ours alone.
+            flags = ["vip_processed", "vip_points_earned", "vip_care_done"]
+            order.flush_recordset(flags)
+            care_due = with_care and not order.vip_care_done
             self.env.cr.execute(
-                "UPDATE pos_order SET vip_processed = true, vip_points_earned = %s WHERE id = %s", [earned, order.id]
+                "UPDATE pos_order SET vip_processed = true, vip_points_earned = %s,"
+                " vip_care_done = vip_care_done IS TRUE OR %s WHERE id = %s",
+                [earned, care_due, order.id],
             )
-            order.invalidate_recordset(["vip_processed", "vip_points_earned"])
-            order.modified(["vip_processed", "vip_points_earned"])
+            order.invalidate_recordset(flags)
+            order.modified(flags)
+            if care_due:
+                processed |= order
             for member in (partner | refund_lines.refunded_orderline_id.order_id.partner_id):
                 if member.vip_state != "none":
                     member.sudo()._vip_evaluate_after_order(
                         order, on_date, is_refund=bool(refund_lines) and not (order.lines - refund_lines)
                     )
-        # A history rebuild replays past orders: their follow-ups and gift hand-overs are long gone.
-        if not self.env.context.get("vip_history_rebuild"):
-            self._vip_after_paid()
+        if with_care:
+            processed._vip_deliver_and_schedule()
 
     def _vip_earn(self, lines, on_date):
         self.ensure_one()
@@ -393,11 +403,15 @@ class PosOrder(models.Model):
         )
         todo = self.browse([r[0] for r in self.env.cr.fetchall()])
         todo.invalidate_recordset(["vip_care_done"])
-        for order in todo:
+        todo._vip_deliver_and_schedule()
+        return todo
+
+    def _vip_deliver_and_schedule(self):
+        """Gifts handed over on these orders, the advisor's follow-ups; the caller holds the care flag."""
+        for order in self:
             gift_lines = order.lines.filtered(lambda line: line.vip_gift_issue_id and not line.refunded_orderline_id)
             gift_lines.vip_gift_issue_id.sudo()._vip_deliver_with_order(order)
-        todo._vip_schedule_care()
-        return todo
+        self._vip_schedule_care()
 
     def _vip_schedule_care(self):
         """The after-sale follow-up (and the big-purchase calls) for the member's advisor."""
