@@ -2,6 +2,7 @@ from . import (
     pos_config,
     pos_order,
     pos_order_line,
+    pos_session,
     product_template,
     res_partner,
     res_partner_pos,

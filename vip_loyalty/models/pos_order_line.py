@@ -24,7 +24,7 @@ class PosOrderLine(models.Model):
 
     @api.model
     def _load_pos_data_fields(self, config_id):
-        return [*super()._load_pos_data_fields(config_id), "vip_discount_label", "vip_redeem_gift"]
+        return [*super()._load_pos_data_fields(config_id), "vip_discount_label", "vip_redeem_gift", "vip_gift_issue_id"]
 
     @api.constrains("vip_gift_issue_id", "price_subtotal_incl", "product_id")
     def _check_vip_gift_issue(self):

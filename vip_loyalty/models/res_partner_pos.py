@@ -152,6 +152,8 @@ class ResPartner(models.Model):
             "level_percent": cfg.level_percent,
             "is_base_level": cfg.is_base_level,
             "ladder": ladder,
+            # Planned gifts the cashier can hand over now (birthday, holiday, welcome...).
+            "gifts": self.env["vip.gift.issue"].vip_pos_open_gifts(partner.id),
         }
 
     @api.model

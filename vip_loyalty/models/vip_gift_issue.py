@@ -25,7 +25,7 @@ class VipGiftIssue(models.Model):
 
     _name = "vip.gift.issue"
     _description = "VIP Gift Issue"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "pos.load.mixin"]
     _order = "date_planned desc, id desc"
     _check_company_auto = True
 
@@ -348,10 +348,24 @@ class VipGiftIssue(models.Model):
         members = {p.id: gift_engine.Member(id=p.id, level_id=p.vip_level_id.id) for p in partners}
         return self._vip_create_dues(dues, rule_by_id, members)
 
+    # -- POS: a model the terminal knows, with no records at start ----------------------------
+
+    @api.model
+    def _load_pos_data_domain(self, data):
+        return False  # none at start: the terminal reads the selected member's open gifts
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        return ["id", "name", "partner_id", "product_id", "occasion", "occasion_date", "expiry_date", "state"]
+
     @api.model
     def vip_pos_open_gifts(self, partner_id):
         """The member's gifts a terminal can hand over now (for the POS front end)."""
-        issues = self.search([("partner_id", "=", partner_id), ("state", "in", OPEN_STATES)], order="occasion_date")
+        today = fields.Date.context_today(self)
+        issues = self.search([
+            ("partner_id", "=", partner_id), ("state", "in", OPEN_STATES),
+            "|", ("expiry_date", "=", False), ("expiry_date", ">=", today),
+        ], order="occasion_date")
         return [
             {"id": i.id, "name": i.name, "product_id": i.product_id.id, "product_name": i.product_id.display_name,
              "occasion": i.occasion, "occasion_date": fields.Date.to_string(i.occasion_date),

@@ -111,6 +111,26 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         self.assertEqual(self.member.vip_points_balance, 253)
         self.assertEqual(self.member.vip_level_id, self.levels["SENIOR"])
 
+    def test_hand_over_a_planned_gift(self):
+        rule = self.env["vip.gift.rule"].create({
+            "name": "Birthday gift", "occasion": "birthday", "product_id": self.scarf.id,
+            "company_id": self.main_pos_config.company_id.id,
+        })
+        issue = self.env["vip.gift.issue"].create({
+            "partner_id": self.member.id, "rule_id": rule.id, "product_id": self.scarf.id,
+            "company_id": self.main_pos_config.company_id.id, "occasion": "birthday",
+            "occasion_date": fields.Date.today(), "period_key": "tour",
+        })
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.start_pos_tour("vip_pos_hand_over_tour", login="pos_user")
+        order = self._orders(self.member)
+        gift_line = order.lines.filtered("vip_gift_issue_id")
+        self.assertEqual(gift_line.vip_gift_issue_id, issue)
+        self.assertEqual((gift_line.product_id, gift_line.price_subtotal_incl), (self.scarf, 0.0))
+        self.assertEqual((issue.state, issue.pos_order_id), ("delivered", order))
+        self.assertEqual(self._entries(self.member, "earn").points, 53, "the gift earns no points")
+        self.assertFalse(self._entries(self.member, "redeem"), "a planned gift costs no points")
+
     def test_pay_part_of_an_order_with_points(self):
         self.main_pos_config.with_user(self.pos_user).open_ui()
         self.start_pos_tour("vip_pos_cash_tour", login="pos_user")

@@ -85,6 +85,15 @@ export class VipMemberPanel extends Component {
         this.notification.add(result.message, { type: result.ok ? "success" : "danger" });
     }
 
+    async onClickHandOver(gift) {
+        const result = await this.pos.vipHandOverGift(this.order, { ...gift, partner_id: this.partner?.id });
+        this.notification.add(result.message, { type: result.ok ? "success" : "danger" });
+    }
+
+    giftOnOrder(gift) {
+        return Boolean(this.order?.lines.some((l) => l.vip_gift_issue_id?.id === gift.id));
+    }
+
     async onClickCash() {
         const result = await this.pos.vipRedeemCash(this.order);
         this.notification.add(result.message, { type: result.ok ? "success" : "danger" });

@@ -48,8 +48,10 @@ patch(PosStore.prototype, {
             return;
         }
         const partner = order.get_partner();
-        // Gift and points-payment lines (negative price) get no member discount.
-        const lines = order.lines.filter((l) => !l.vip_redeem_gift && !l.combo_parent_id && l.price_unit >= 0);
+        // Gifts (points or planned) and points-payment lines (negative price) get no member discount.
+        const lines = order.lines.filter(
+            (l) => !l.vip_redeem_gift && !l.vip_gift_issue_id && !l.combo_parent_id && l.price_unit >= 0
+        );
         if (!partner || !partner.vip_card_number) {
             for (const line of order.lines) {
                 if (line.vip_discount_label) {
@@ -153,6 +155,33 @@ patch(PosStore.prototype, {
         order.vip_redeem_points = quote.points;
         order.vip_redeem_kind = "cash";
         return quote;
+    },
+
+    /** Hand over a planned gift (birthday, holiday...): its item at zero price, linked to the gift. */
+    async vipHandOverGift(order, gift) {
+        const partner = order?.get_partner();
+        if (!partner || partner.id !== gift.partner_id) {
+            return { ok: false, message: _t("Select the member the gift is for first.") };
+        }
+        if (order.lines.some((l) => l.vip_gift_issue_id?.id === gift.id)) {
+            return { ok: false, message: _t("This gift is already on the order.") };
+        }
+        const product = this.models["product.product"].get(gift.product_id);
+        if (!product) {
+            return { ok: false, message: _t("%s is not sold in this POS.", gift.product_name) };
+        }
+        const [issue] = await this.data.read("vip.gift.issue", [gift.id]);
+        if (!issue) {
+            return { ok: false, message: _t("The gift is no longer open.") };
+        }
+        const line = await this.addLineToOrder(
+            { product_id: product, price_unit: 0, qty: 1, vip_gift_issue_id: issue },
+            order,
+            { merge: false },
+            false
+        );
+        line.vip_discount_label = _t("Planned gift %s", gift.name);
+        return { ok: true, message: _t("%s handed over as a gift.", gift.product_name) };
     },
 
     async vipReceiptInfo(order) {

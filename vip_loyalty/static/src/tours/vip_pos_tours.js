@@ -101,6 +101,23 @@ registry.category("web_tour.tours").add("vip_pos_cash_tour", {
         ].flat(),
 });
 
+registry.category("web_tour.tours").add("vip_pos_hand_over_tour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            scan_barcode("VIPTOUR0001"),
+            has(".vip-member-panel .vip-open-gift-name:contains('Gift Scarf')", "the planned gift shows"),
+            { content: "hand the gift over", trigger: ".vip-member-panel .vip-hand-over-button", run: "click" },
+            has(".orderline .vip-discount-label:contains('Planned gift GIFT/')", "the gift line is named"),
+            has(".vip-member-panel .vip-gift-on-order", "the panel says the gift is on the order"),
+            ProductScreen.clickDisplayedProduct("Silk Dress"),
+            has(".orderline .vip-discount-label:contains('Senior discount 5%')", "level discount"),
+            pay(),
+            has(".pos-receipt .vip-receipt-earned:contains('Points earned: 53')", "the gift earns nothing"),
+        ].flat(),
+});
+
 /** Not a test: tools/pos_screenshots.sh runs it to take the README's pictures. */
 const shoot = (name) => ({
     content: `screenshot ${name}`,

@@ -1,0 +1,10 @@
+from odoo import api, models
+
+
+class PosSession(models.Model):
+    _inherit = "pos.session"
+
+    @api.model
+    def _load_pos_data_models(self, config_id):
+        # Gift issues load empty; the terminal reads the selected member's open gifts.
+        return [*super()._load_pos_data_models(config_id), "vip.gift.issue"]
