@@ -184,7 +184,7 @@ class VipHistoryRebuild(models.TransientModel):
                     log.append(_("Member %(id)s not rebuilt: %(error)s", id=member.id, error=exc))
             try:
                 with self.env.cr.savepoint():
-                    self._vip_write_replays(results, {m.id: m for m in members})
+                    self._vip_write_replays(results)
                 done_ids.extend(results)
                 replayed += sum(len(result.earned) for result in results.values())
             except Exception:  # noqa: BLE001 - e.g. a card number taken meanwhile: go member by member
@@ -396,7 +396,7 @@ class VipHistoryRebuild(models.TransientModel):
             start = max(start, min(order.day for order in member.orders))  # no level: no night can act
         return adoption.replay_member(member, config, start, today)
 
-    def _vip_write_replays(self, results, members):
+    def _vip_write_replays(self, results):
         """Write the replayed members: ledger entries, level history, orders, members."""
         if not results:
             return
