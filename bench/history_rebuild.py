@@ -116,6 +116,20 @@ def generate(env, customers, lines, lines_per_order, date_from, tag, refund_rate
     return config.company_id, orders + returns, order_lines + returns, returns
 
 
+def plain_orm_read(env, company, tag, batch=10_000):
+    """Plain Odoo reference: read the same paid orders and their lines through the ORM, in batches."""
+    env.cr.execute("SELECT id FROM pos_order WHERE company_id = %s AND name LIKE %s ORDER BY id",
+                   [company.id, f"RB/{tag}/%"])  # the run's sales and their returns
+    ids = [r[0] for r in env.cr.fetchall()]
+    start = time.perf_counter()
+    for i in range(0, len(ids), batch):
+        orders = env["pos.order"].browse(ids[i:i + batch])
+        orders.read(["partner_id", "date_order", "amount_total", "state"])
+        orders.lines.read(["product_id", "price_subtotal_incl", "discount", "refunded_orderline_id"])
+        env.invalidate_all()
+    return time.perf_counter() - start
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=100_000)
@@ -136,6 +150,8 @@ def main():
                                                tag, args.refund_rate)
     print(f"generated {args.customers} customers, {orders} paid orders ({returns} of them returns), "
           f"{lines} order lines in {time.perf_counter() - start:.1f} s", flush=True)
+    plain = plain_orm_read(env, company, tag)
+    print(f"plain Odoo ORM read of the same orders and lines: {plain:.1f} s", flush=True)
     before = peak_mb()
     wizard = env["vip.history.rebuild"].with_company(company).create({
         "date_from": date_from, "company_id": company.id, "dry_run": False, "batch_size": args.batch,
@@ -148,6 +164,7 @@ def main():
     print(f"rebuilt {stats['members_count']} members, {stats['orders_count']} orders "
           f"({stats['failed_count']} failed) in {elapsed:.1f} s: "
           f"{stats['orders_count'] / elapsed:.0f} orders/s, {stats['members_count'] / elapsed:.1f} members/s")
+    print(f"ratio rebuild / plain ORM read: {elapsed / plain:.2f}")
     print(f"points outstanding {stats['points_outstanding']}; levels: "
           + ", ".join(stats["level_summary"].splitlines()))
     print(f"peak memory (RSS) {peak_mb():.0f} MB (before the rebuild {before:.0f} MB)")
