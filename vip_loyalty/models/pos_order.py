@@ -387,27 +387,12 @@ class PosOrder(models.Model):
 
     # -- gifts and care (after points and level) ------------------------------------------
 
-    def _vip_after_paid(self):
-        """Deliver the gifts handed over on the order, schedule the advisor's follow-ups.
-
-        Once per order: the flag is taken with one atomic UPDATE, so a replayed or
-        parallel sync of the same order creates nothing twice.
-        """
-        paid = self.filtered(lambda o: o.state in ("paid", "done", "invoiced"))
-        if not paid:
-            return self.browse()
-        self.flush_recordset(["vip_care_done"])
-        self.env.cr.execute(
-            "UPDATE pos_order SET vip_care_done = true WHERE id IN %s AND vip_care_done IS NOT TRUE RETURNING id",
-            [tuple(paid.ids)],
-        )
-        todo = self.browse([r[0] for r in self.env.cr.fetchall()])
-        todo.invalidate_recordset(["vip_care_done"])
-        todo._vip_deliver_and_schedule()
-        return todo
-
     def _vip_deliver_and_schedule(self):
-        """Gifts handed over on these orders, the advisor's follow-ups; the caller holds the care flag."""
+        """Deliver the gifts handed over on these orders, schedule the advisor's follow-ups.
+
+        Called once per order: ``_vip_process_paid`` sets ``vip_care_done`` under the member's
+        lock, so a replayed or parallel sync of the same order creates nothing twice.
+        """
         for order in self:
             gift_lines = order.lines.filtered(lambda line: line.vip_gift_issue_id and not line.refunded_orderline_id)
             gift_lines.vip_gift_issue_id.sudo()._vip_deliver_with_order(order)
