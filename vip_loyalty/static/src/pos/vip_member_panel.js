@@ -86,7 +86,7 @@ export class VipMemberPanel extends Component {
     }
 
     async onClickHandOver(gift) {
-        const result = await this.pos.vipHandOverGift(this.order, { ...gift, partner_id: this.partner?.id });
+        const result = await this.pos.vipHandOverGift(this.order, gift);
         this.notification.add(result.message, { type: result.ok ? "success" : "danger" });
     }
 

@@ -159,8 +159,7 @@ patch(PosStore.prototype, {
 
     /** Hand over a planned gift (birthday, holiday...): its item at zero price, linked to the gift. */
     async vipHandOverGift(order, gift) {
-        const partner = order?.get_partner();
-        if (!partner || partner.id !== gift.partner_id) {
+        if (!order?.get_partner()) {
             return { ok: false, message: _t("Select the member the gift is for first.") };
         }
         if (order.lines.some((l) => l.vip_gift_issue_id?.id === gift.id)) {
