@@ -100,10 +100,13 @@ class VipHistoryRebuild(models.TransientModel):
     # -- planning ----------------------------------------------------------------------
 
     def _vip_candidates(self):
-        """(orders per member, skipped member ids): paid, unprocessed orders since date_from.
+        """(orders per member, skipped member ids, entangled member ids): paid, unprocessed
+        orders since date_from.
 
         A return belongs to the customer of the order it returns (whoever the cashier
-        selected, if anyone): its reversal needs that member's earn replayed first.
+        selected, if anyone): its reversal needs that member's earn replayed first. Such a
+        return rung up for someone else entangles both customers: the live order code, which
+        handles both, replays them.
         """
         self.ensure_one()
         self.env["pos.order"].flush_model()
@@ -111,7 +114,7 @@ class VipHistoryRebuild(models.TransientModel):
         cr = self.env.cr
         cr.execute(
             """
-            SELECT COALESCE(origin.partner_id, o.partner_id) AS member, o.id
+            SELECT COALESCE(origin.partner_id, o.partner_id) AS member, o.id, o.partner_id
               FROM pos_order o
               LEFT JOIN LATERAL (
                     SELECT oo.partner_id FROM pos_order_line l
@@ -128,9 +131,12 @@ class VipHistoryRebuild(models.TransientModel):
             """,
             {"company": self.company_id.id, "tz": self.env["res.partner"]._vip_tz(), "date_from": self.date_from},
         )
-        orders = {}
-        for member, order_id in cr.fetchall():
-            orders.setdefault(member, []).append(order_id)
+        orders, entangled = {}, set()
+        while rows := cr.fetchmany(10_000):  # a million orders: no second copy of them all
+            for member, order_id, customer in rows:
+                orders.setdefault(member, []).append(order_id)
+                if customer and customer != member:
+                    entangled |= {customer, member}
         skipped = set()
         if orders and not self.include_live_members:
             # Live ledger entries, or orders already handled live: replaying old orders
@@ -148,7 +154,7 @@ class VipHistoryRebuild(models.TransientModel):
             skipped = {r[0] for r in cr.fetchall()}
             for member in skipped:
                 orders.pop(member, None)
-        return orders, skipped
+        return orders, skipped, entangled
 
     # -- replay ------------------------------------------------------------------------
 
@@ -156,12 +162,11 @@ class VipHistoryRebuild(models.TransientModel):
         self.ensure_one()
         started = time.monotonic()
         company = self.company_id
-        orders, skipped = self._vip_candidates()
+        orders, skipped, entangled = self._vip_candidates()
         program = self.env["vip.program"]._get_for_company(company)
         specs = self.env["vip.level"]._specs_for_company(company)
         policy = program._policy()
         config = self._vip_replay_config(program, specs, policy)
-        entangled = self._vip_entangled_members(orders)
         partner_model = self.env["res.partner"]
         member_ids = sorted(orders)
         total = len(member_ids)
@@ -241,25 +246,6 @@ class VipHistoryRebuild(models.TransientModel):
                 expiry=_("pts earned %(date)s expired after %(expiry)s"),
             ),
         )
-
-    def _vip_entangled_members(self, orders):
-        """Members whose replay touches another customer: a return rung up for someone else.
-
-        Their orders go through the live code, which handles both customers."""
-        if not orders:
-            return set()
-        self.env.cr.execute(
-            "SELECT id, partner_id FROM pos_order WHERE id = ANY(%s) AND partner_id IS NOT NULL",
-            [[order_id for ids in orders.values() for order_id in ids]],
-        )
-        customer_of = dict(self.env.cr.fetchall())
-        entangled = set()
-        for member_id, order_ids in orders.items():
-            for order_id in order_ids:
-                customer = customer_of.get(order_id)
-                if customer and customer != member_id:
-                    entangled |= {customer, member_id}
-        return entangled
 
     def _vip_replay_inputs(self, member_ids, orders, config, entangled):
         """(engine members for the set-based replay, member ids for the live code)."""
