@@ -11,7 +11,7 @@ from . import test_pos_tour
 class TestVipPosScreenshots(test_pos_tour.TestVipPosTour):
     """Takes docs/pos_member.png and docs/pos_receipt.png; run by tools/pos_screenshots.sh, not by make test."""
 
-    browser_size = "1400x860"
+    browser_size = "1400x1050"
 
     @classmethod
     def setUpClass(cls):
@@ -19,6 +19,15 @@ class TestVipPosScreenshots(test_pos_tour.TestVipPosTour):
         # A birthday outside this month, so the picture shows the level discount and 折上折.
         today = cls.member.vip_level_since
         cls.member.write({"vip_birthday": today.replace(year=1990, month=(today.month + 5) % 12 + 1, day=12)})
+        # A planned gift, so the picture shows it in the panel and handed over on the order.
+        company = cls.main_pos_config.company_id
+        rule = cls.env["vip.gift.rule"].create({
+            "name": "Holiday gift", "occasion": "holiday", "product_id": cls.scarf.id, "company_id": company.id,
+        })
+        cls.env["vip.gift.issue"].create({
+            "partner_id": cls.member.id, "rule_id": rule.id, "product_id": cls.scarf.id, "company_id": company.id,
+            "occasion": "holiday", "occasion_date": today, "period_key": "screenshot",
+        })
 
     def _run_shooting_tour(self):
         out_dir = os.environ.get("VIP_SCREENSHOT_DIR") or os.getcwd()
@@ -43,6 +52,8 @@ class TestVipPosScreenshots(test_pos_tour.TestVipPosTour):
     test_scan_card_level_discount_stack_and_receipt = None
     test_quick_enrolment = None
     test_redeem_points_for_a_gift = None
+    test_pay_part_of_an_order_with_points = None
+    test_hand_over_a_planned_gift = None
 
     def test_take_screenshots(self):
         self.main_pos_config.with_user(self.pos_user).open_ui()
