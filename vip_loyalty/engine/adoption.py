@@ -456,11 +456,13 @@ class _Ledger:
         return min((e.expiry_date for e in self.entries if e.remaining > 0 and e.expiry_date), default=None)
 
     def expire(self, day, label):
-        for lot in [e for e in self.entries if e.remaining > 0 and e.expiry_date and e.expiry_date < day]:
-            remaining = lot.remaining
+        lots = [points_engine.Lot(e.key, e.remaining, e.expiry_date, e.date) for e in self.entries if e.remaining > 0]
+        # In lot order, as the nightly job posts them.
+        for key, remaining in sorted(points_engine.expired_lots(lots, day)):
+            lot = self.entries[key]
             self.post(day, -remaining, "expire",
-                      f"{remaining} " + label % {"date": lot.date.isoformat(), "expiry": lot.expiry_date.isoformat()},
-                      reversed_key=lot.key)
+                      points_engine.expiry_description(label, remaining, lot.date, lot.expiry_date),
+                      reversed_key=key)
 
 
 def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today: date) -> ReplayResult:

@@ -352,6 +352,11 @@ def allocate_burn(lots, points: int) -> list[tuple[int, int]]:
     return allocation
 
 
+def expiry_description(template: str, remaining: int, earned_on: date, expiry: date) -> str:
+    """"120 pts earned 2025-03-01 expired after 2025-12-31", from the (translated) template."""
+    return f"{remaining} " + template % {"date": earned_on.isoformat(), "expiry": expiry.isoformat()}
+
+
 def expired_lots(lots, today: date) -> list[tuple[int, int]]:
     """(lot_id, remaining) for lots whose points are left and whose expiry is before today."""
     return [

@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..engine import adoption
 from ..engine import levels as level_engine
+from ..engine import points as points_engine
 from ..engine import profile as profile_engine
 
 _logger = logging.getLogger(__name__)
@@ -176,6 +177,12 @@ class VipHistoryRebuild(models.TransientModel):
                      company.name, self.date_from, total, len(skipped))
         done_ids, failed = [], []
         replayed = live_count = 0
+
+        def fail(member_id, exc):
+            failed.append(member_id)
+            _logger.exception("vip: history rebuild failed for partner %s", member_id)
+            log.append(_("Member %(id)s not rebuilt: %(error)s", id=member_id, error=exc))
+
         for start in range(0, total, self.batch_size):
             batch = member_ids[start:start + self.batch_size]
             members, slow = self._vip_replay_inputs(batch, orders, config, entangled)
@@ -184,9 +191,7 @@ class VipHistoryRebuild(models.TransientModel):
                 try:
                     results[member.id] = self._vip_simulate_member(member, config, today)
                 except Exception as exc:  # noqa: BLE001 - one bad member must not stop the others
-                    failed.append(member.id)
-                    _logger.exception("vip: history rebuild failed for partner %s", member.id)
-                    log.append(_("Member %(id)s not rebuilt: %(error)s", id=member.id, error=exc))
+                    fail(member.id, exc)
             try:
                 with self.env.cr.savepoint():
                     self._vip_write_replays(results)
@@ -206,9 +211,7 @@ class VipHistoryRebuild(models.TransientModel):
                     done_ids.append(member_id)
                 except Exception as exc:  # noqa: BLE001 - one bad member must not stop the others
                     self.env.invalidate_all(flush=False)
-                    failed.append(member_id)
-                    _logger.exception("vip: history rebuild failed for partner %s", member_id)
-                    log.append(_("Member %(id)s not rebuilt: %(error)s", id=member_id, error=exc))
+                    fail(member_id, exc)
             done = min(start + self.batch_size, total)
             line = _("%(done)s/%(total)s members rebuilt (%(seconds).0f s)",
                      done=done, total=total, seconds=time.monotonic() - started)
@@ -234,7 +237,7 @@ class VipHistoryRebuild(models.TransientModel):
             policy=policy,
             rule=rule._to_spec() if rule else None,
             bonuses=tuple(self.env["vip.points.bonus"]._specs_for_company(company)),
-            multipliers={level.id: level.points_multiplier for level in levels},
+            multipliers=self.env["vip.level"]._vip_cached_multipliers(),  # what a live sale reads
             permanent_ids=frozenset(levels.filtered("is_permanent").ids),
             enrol_level=next((spec for spec in specs if spec.id == enrol_level.id), None),
             auto_enrol=program.auto_enrol,
@@ -405,43 +408,30 @@ class VipHistoryRebuild(models.TransientModel):
             taken = [r[0] for r in cr.fetchall()]
             if taken:
                 raise UserError(_("Card numbers already in use: %s", ", ".join(taken)))
-        entry_count = sum(len(result.entries) for result in results.values())
-        entry_ids = {}
-        if entry_count:
-            cr.execute("SELECT nextval('vip_points_entry_id_seq') FROM generate_series(1, %s)", [entry_count])
-            new_ids = iter(sorted(r[0] for r in cr.fetchall()))
-            for member_id in sorted(results):
-                for entry in results[member_id].entries:
-                    entry_ids[member_id, entry.key] = next(new_ids)
-        columns = {name: [] for name in (
-            "id", "partner_id", "date", "points", "entry_type", "expiry_date", "remaining", "pos_order_id",
-            "reversed_entry_id", "rule_description")}
-        for member_id in sorted(results):
-            for entry in results[member_id].entries:
-                for name, value in (
-                    ("id", entry_ids[member_id, entry.key]), ("partner_id", member_id), ("date", entry.date),
-                    ("points", entry.points), ("entry_type", entry.entry_type), ("expiry_date", entry.expiry_date),
-                    ("remaining", entry.remaining), ("pos_order_id", entry.order_id),
-                    ("reversed_entry_id", entry_ids[member_id, entry.reversed_key]
-                     if entry.reversed_key is not None else None),
-                    ("rule_description", entry.description),
-                ):
-                    columns[name].append(value)
-        if entry_count:
+        entries = [(member_id, entry) for member_id in sorted(results) for entry in results[member_id].entries]
+        if entries:
+            # Ids drawn first, in event order, so reversals and expiries can name their lots.
+            cr.execute("SELECT nextval('vip_points_entry_id_seq') FROM generate_series(1, %s)", [len(entries)])
+            new_ids = sorted(r[0] for r in cr.fetchall())
+            entry_ids = {(member_id, entry.key): new_id
+                         for (member_id, entry), new_id in zip(entries, new_ids, strict=True)}
+            rows = [
+                (entry_ids[member_id, entry.key], member_id, entry.date, entry.points, entry.entry_type,
+                 entry.expiry_date, entry.remaining, entry.order_id, entry_ids.get((member_id, entry.reversed_key)),
+                 entry.description)
+                for member_id, entry in entries
+            ]
             cr.execute(
                 """
                 INSERT INTO vip_points_entry (id, partner_id, date, points, entry_type, expiry_date, remaining,
                                               pos_order_id, reversed_entry_id, rule_description, company_id,
                                               user_id, is_history_rebuild, create_uid, create_date,
                                               write_uid, write_date)
-                SELECT e.*, %(company)s, %(uid)s, TRUE, %(uid)s, now() AT TIME ZONE 'UTC',
-                       %(uid)s, now() AT TIME ZONE 'UTC'
-                  FROM unnest(%(id)s::int[], %(partner_id)s::int[], %(date)s::date[], %(points)s::int[],
-                              %(entry_type)s::varchar[], %(expiry_date)s::date[], %(remaining)s::int[],
-                              %(pos_order_id)s::int[], %(reversed_entry_id)s::int[],
-                              %(rule_description)s::varchar[]) AS e
+                SELECT e.*, %s, %s, TRUE, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC'
+                  FROM unnest(%s::int[], %s::int[], %s::date[], %s::int[], %s::varchar[], %s::date[], %s::int[],
+                              %s::int[], %s::int[], %s::varchar[]) AS e
                 """,
-                dict(columns, company=company.id, uid=uid),
+                [company.id, uid, uid, uid, *(list(column) for column in zip(*rows, strict=True))],
             )
         moves = [(member_id, move) for member_id in sorted(results) for move in results[member_id].moves]
         if moves:
@@ -585,22 +575,21 @@ class VipHistoryRebuild(models.TransientModel):
     def _vip_expire_member(self, partner, day, entry_model):
         """What the nightly expiry posts for this member's lots due before ``day``."""
         lots = entry_model._vip_open_lots([partner.id]).get(partner.id, [])
-        vals_list = []
-        for lot in lots:
-            if lot.expiry_date and lot.expiry_date < day:
-                vals_list.append({
-                    "partner_id": partner.id,
-                    "company_id": self.company_id.id,
-                    "date": day,
-                    "points": -lot.remaining,
-                    "entry_type": "expire",
-                    "reversed_entry_id": lot.id,
-                    "rule_description": f"{lot.remaining} " + self.env._(
-                        "pts earned %(date)s expired after %(expiry)s",
-                        date=lot.date.isoformat(), expiry=lot.expiry_date.isoformat(),
-                    ),
-                })
-        entry_model._vip_post(sorted(vals_list, key=lambda v: v["reversed_entry_id"]))
+        by_id = {lot.id: lot for lot in lots}
+        label = self.env._("pts earned %(date)s expired after %(expiry)s")
+        entry_model._vip_post([
+            {
+                "partner_id": partner.id,
+                "company_id": self.company_id.id,
+                "date": day,
+                "points": -remaining,
+                "entry_type": "expire",
+                "reversed_entry_id": lot_id,
+                "rule_description": points_engine.expiry_description(
+                    label, remaining, by_id[lot_id].date, by_id[lot_id].expiry_date),
+            }
+            for lot_id, remaining in sorted(points_engine.expired_lots(lots, day))  # in lot order, as the cron
+        ])
 
     def _vip_stats(self, done_ids, skipped, failed, replayed, log):
         per_level, outstanding = {}, 0

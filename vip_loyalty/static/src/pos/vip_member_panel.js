@@ -91,7 +91,7 @@ export class VipMemberPanel extends Component {
     }
 
     giftOnOrder(gift) {
-        return Boolean(this.order?.lines.some((l) => l.vip_gift_issue_id?.id === gift.id));
+        return this.pos.vipGiftOnOrder(this.order, gift.id);
     }
 
     async onClickCash() {

@@ -157,12 +157,16 @@ patch(PosStore.prototype, {
         return quote;
     },
 
+    vipGiftOnOrder(order, giftId) {
+        return Boolean(order?.lines.some((l) => l.vip_gift_issue_id?.id === giftId));
+    },
+
     /** Hand over a planned gift (birthday, holiday...): its item at zero price, linked to the gift. */
     async vipHandOverGift(order, gift) {
         if (!order?.get_partner()) {
             return { ok: false, message: _t("Select the member the gift is for first.") };
         }
-        if (order.lines.some((l) => l.vip_gift_issue_id?.id === gift.id)) {
+        if (this.vipGiftOnOrder(order, gift.id)) {
             return { ok: false, message: _t("This gift is already on the order.") };
         }
         const product = this.models["product.product"].get(gift.product_id);
