@@ -254,10 +254,7 @@ class PosOrder(models.Model):
             raise UserError(self.env._("%s is a special-price item and cannot be a points gift.", product.display_name))
         if not rule:
             raise UserError(self.env._("No points rule is configured."))
-        needed = points_engine.points_for_gift(
-            product.lst_price, rule.ladder_first_points, rule.ladder_first_cap,
-            rule.ladder_step_points, rule.ladder_step_cap,
-        )
+        needed = rule._vip_gift_points(product.lst_price)
         if needed != asked:
             raise UserError(self.env._(
                 "%(product)s (list price %(price).2f) costs %(needed)s points, not %(asked)s.",

@@ -123,10 +123,7 @@ class ResPartner(models.Model):
         ladder = {}
         if rule:
             ladder = {
-                "gift_cap": points_engine.redemption_cap(
-                    balance, rule.ladder_first_points, rule.ladder_first_cap,
-                    rule.ladder_step_points, rule.ladder_step_cap,
-                ),
+                "gift_cap": rule._vip_gift_cap(balance),
                 "first_points": rule.ladder_first_points,
                 "cash_value": points_engine.cash_value(balance, rule.cash_points_block, rule.cash_block_value)
                 if rule.cash_points_block > 0 else 0.0,
@@ -234,10 +231,7 @@ class ResPartner(models.Model):
         if not rule:
             return {"ok": False, "message": _("No points rule is configured.")}
         try:
-            needed = points_engine.points_for_gift(
-                product.lst_price, rule.ladder_first_points, rule.ladder_first_cap,
-                rule.ladder_step_points, rule.ladder_step_cap,
-            )
+            needed = rule._vip_gift_points(product.lst_price)
         except ValueError as error:
             return {"ok": False, "message": str(error)}
         if needed > partner.vip_points_balance:

@@ -175,8 +175,11 @@ class VipGiftIssue(models.Model):
             raise UserError(self.env._("%(name)s's level cannot redeem %(rule)s.", name=partner.name, rule=rule.name))
         points = rule.points_cost
         if not points:
+            # The company's own ladder, as at the till (the engine's defaults only without a rule).
+            points_rule = self.env["vip.points.rule"]._for_company(rule.company_id)
             try:
-                points = points_engine.points_for_gift(rule.product_id.lst_price)
+                points = (points_rule._vip_gift_points(rule.product_id.lst_price) if points_rule
+                          else points_engine.points_for_gift(rule.product_id.lst_price))
             except ValueError as exc:
                 raise UserError(str(exc)) from exc
         today = fields.Date.context_today(self)

@@ -125,6 +125,16 @@ class VipPointsRule(models.Model):
             "ladder_step_cap": self.ladder_step_cap,
         }
 
+    def _vip_gift_points(self, list_price):
+        """Points a gift of ``list_price`` costs on this rule's redemption ladder."""
+        self.ensure_one()
+        return points_engine.points_for_gift(list_price, **self._ladder_kwargs())
+
+    def _vip_gift_cap(self, points):
+        """Highest list price ``points`` can buy on this rule's redemption ladder."""
+        self.ensure_one()
+        return points_engine.redemption_cap(points, **self._ladder_kwargs())
+
     def _is_line_excluded(self, product):
         self.ensure_one()
         product_ids, categ_ids = self._vip_cached_exclusions(self.id)

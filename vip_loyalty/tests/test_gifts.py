@@ -153,6 +153,15 @@ class TestGiftsCare(TransactionCase):
         with self.assertRaises(UserError):
             self.Issue.vip_redeem_gift(chen, self.env.ref("vip_loyalty.vip_gift_rule_redemption"))
 
+    def test_points_gift_follows_the_companys_ladder(self):
+        rule = self.env.ref("vip_loyalty.vip_gift_rule_redemption")
+        self.env["vip.points.rule"]._for_company(rule.company_id).ladder_first_points = 800
+        wu = self.make_member("Wu Lei")
+        wu.vip_adjust_points(1000, "opening balance")
+        gift = self.Issue.vip_redeem_gift(wu, rule)
+        self.assertEqual(gift.points_spent, 800, "the ladder as configured, not the default 1000")
+        self.assertEqual(wu.vip_points_balance, 200)
+
     def test_birthday_list_pdf_lists_exactly_next_month(self):
         april = [self.make_member("April Ma", birthday=date(1991, 4, 3)),
                  self.make_member("April Gu", level="vip", birthday=date(1979, 4, 28))]
