@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: the pure tier always, the Odoo tier whenever an Odoo 18.0 tree is found.
 # The last lines say what ran:  "pure: N passed, N failed"  and  "odoo: N passed, N failed".
+# VIP_TEST_TAGS narrows the Odoo tier while developing (e.g. /vip_loyalty:TestPoints); CI runs them all.
 source "$(dirname "$0")/common.sh"
 source "$ROOT/tools/odoo_conf.sh"
 set +e
@@ -40,7 +41,7 @@ else
   bash "$ROOT/tools/pg.sh" psql -d postgres -qc "DROP DATABASE IF EXISTS $DB" >/dev/null
   ODOO=("$PY" "$ODOO_SRC/odoo-bin" -c "$STATE/odoo.conf" -d "$DB" --stop-after-init)
   log "Odoo tier: installing point_of_sale + vip_loyalty into a fresh database and running its tests"
-  "${ODOO[@]}" -i vip_loyalty --test-enable --test-tags /vip_loyalty --log-level=info \
+  "${ODOO[@]}" -i vip_loyalty --test-enable --test-tags "${VIP_TEST_TAGS:-/vip_loyalty}" --log-level=info \
     > "$OUT/odoo.log" 2>&1
   rc=$?
   grep -E "(ERROR|CRITICAL|FAIL:|skipped .* : |tests when loading database|vip_loyalty.tests.*: (Starting|running))" "$OUT/odoo.log" | tail -n 60
