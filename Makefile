@@ -2,13 +2,16 @@
 ODOO_SRC ?= $(HOME)/odoo-18.0
 export ODOO_SRC
 
-.PHONY: run test stop odoo venv lint clean
+.PHONY: run test pytest stop odoo venv lint clean
 
 run:            ## Odoo on http://localhost:8069 with point_of_sale, vip_loyalty and demo data
 	@bash tools/run.sh
 
 test:           ## pure tier always; Odoo tier when an Odoo 18.0 tree is found
 	@bash tools/test.sh
+
+pytest:         ## Odoo tests by name through pytest-odoo on a prepared database: make pytest T='path::Class::test'
+	@bash tools/pytest_odoo.sh $(T)
 
 stop:           ## stop the private PostgreSQL cluster
 	@bash tools/pg.sh stop

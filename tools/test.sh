@@ -12,7 +12,7 @@ bash "$ROOT/tools/venv.sh" || { echo "pure: 0 passed, 1 failed"; echo "odoo: not
 # ---------------------------------------------------------------- pure tier
 pure_pass=0; pure_fail=0
 log "pure tier: pytest (engine, hypothesis)"
-"$PY" -m pytest -q -p no:cacheprovider "$ROOT/tests" 2>&1 | tee "$OUT/pytest.log" | tail -n 3
+"$PY" -m pytest -q -p no:cacheprovider -p no:odoo "$ROOT/tests" 2>&1 | tee "$OUT/pytest.log" | tail -n 3
 summary="$(tail -n 1 "$OUT/pytest.log")"
 p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+'); f=$(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | awk '{s += $1} END {print s + 0}')
 pure_pass=$((pure_pass + ${p:-0})); pure_fail=$((pure_fail + ${f:-0}))
