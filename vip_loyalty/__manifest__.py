@@ -62,6 +62,7 @@
         "web.assets_tests": ["vip_loyalty/static/src/tours/**/*"],
         "point_of_sale._assets_pos": ["vip_loyalty/static/src/pos/**/*"],
     },
+    "post_init_hook": "_vip_post_init",
     "installable": True,
     "application": True,
 }

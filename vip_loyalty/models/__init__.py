@@ -4,6 +4,7 @@ from . import (
     pos_order_line,
     pos_session,
     product_template,
+    res_company,
     res_partner,
     res_partner_pos,
     res_partner_segment,

@@ -132,7 +132,8 @@ class PosOrder(models.Model):
 
     def _vip_order_date(self):
         self.ensure_one()
-        return self.partner_id._vip_local_date(self.date_order)
+        # The shop's day (else the company's), whoever syncs or catches up the order.
+        return self.company_id._vip_local_date(self.date_order, self.config_id)
 
     # -- processing ---------------------------------------------------------------------
 

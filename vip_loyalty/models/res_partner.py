@@ -1,7 +1,6 @@
 import logging
 from collections import defaultdict
 
-import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules import module as odoo_module
@@ -103,10 +102,10 @@ class ResPartner(models.Model):
 
     @api.depends("vip_birthday")
     def _compute_vip_age_group(self):
-        today = fields.Date.context_today(self)
         for partner in self:
             if not partner.vip_birthday:
                 continue
+            today = (partner.company_id or self.env.company)._vip_today()
             age = today.year - partner.vip_birthday.year - (
                 (today.month, today.day) < (partner.vip_birthday.month, partner.vip_birthday.day)
             )
@@ -232,13 +231,13 @@ class ResPartner(models.Model):
         to_enrol = self.filtered(lambda p: p.vip_state == "none")
         if not to_enrol:
             return to_enrol
-        enrol_date = enrol_date or fields.Date.context_today(self)
         for partner in to_enrol:
             company = partner.company_id or self.env.company
+            on_date = enrol_date or company._vip_today(shop)
             lowest = self.env["vip.level"].sudo().search([("company_id", "=", company.id)], limit=1)
             vals = {
                 "vip_state": "active",
-                "vip_enrol_date": enrol_date,
+                "vip_enrol_date": on_date,
                 "vip_enrol_shop_id": shop.id if shop else False,
                 "vip_advisor_id": partner.vip_advisor_id.id or (advisor or self.env.user).id,
                 "vip_card_number": partner.vip_card_number or partner._vip_next_card_number(),
@@ -248,8 +247,8 @@ class ResPartner(models.Model):
             if lowest and not partner.vip_level_id:
                 partner._vip_apply_decision(level_engine.Decision(
                     level_id=lowest.id, reason="upgrade", rule_description=_("enrolment → %s", lowest.name),
-                    valid_until=None, level_since=enrol_date, state="active",
-                ), on_date=enrol_date)
+                    valid_until=None, level_since=on_date, state="active",
+                ), on_date=on_date)
         return to_enrol
 
     def action_vip_enrol(self):
@@ -267,7 +266,7 @@ class ResPartner(models.Model):
             raise UserError(_("Say what the points are redeemed for."))
         company = (pos_order.company_id if pos_order else None) or self.company_id or self.env.company
         rule = self.env["vip.points.rule"]._for_company(company)
-        today = fields.Date.context_today(self)
+        today = company._vip_today(pos_order.config_id if pos_order else None)
         if rule and rule.redemption_month_of_quarter != "0":
             month_in_quarter = (today.month - 1) % 3 + 1
             if month_in_quarter != int(rule.redemption_month_of_quarter):
@@ -301,7 +300,7 @@ class ResPartner(models.Model):
             raise UserError(_("An adjustment must move a whole, non-zero number of points."))
         company = self.company_id or self.env.company
         rule = self.env["vip.points.rule"]._for_company(company)
-        today = fields.Date.context_today(self)
+        today = company._vip_today()
         vals = {
             "partner_id": self.id,
             "company_id": company.id,
@@ -316,30 +315,26 @@ class ResPartner(models.Model):
 
     # -- purchases and levels ---------------------------------------------------------------
 
-    def _vip_tz(self):
-        return self.env.context.get("tz") or self.env.user.tz or "UTC"
-
-    def _vip_local_date(self, dt):
-        tz = pytz.timezone(self._vip_tz())
-        return pytz.utc.localize(dt).astimezone(tz).date()
-
     @api.model
     def _vip_purchases(self, partner_ids, company):
         """Paid POS orders per partner as engine Purchases: O(their own orders), one query."""
         if not partner_ids:
             return {}
-        self.env["pos.order"].flush_model(["partner_id", "state", "amount_total", "date_order", "company_id"])
+        self.env["pos.order"].flush_model(
+            ["partner_id", "state", "amount_total", "date_order", "company_id", "config_id"]
+        )
         self.env.cr.execute(
-            """
-            SELECT partner_id, id, (date_order AT TIME ZONE 'UTC' AT TIME ZONE %s)::date, amount_total
-              FROM pos_order
-             WHERE partner_id IN %s AND company_id = %s AND state IN ('paid', 'done', 'invoiced')
-               AND (%s::timestamp IS NULL OR date_order <= %s::timestamp)
+            f"""
+            SELECT partner_id, id, (date_order AT TIME ZONE 'UTC' AT TIME ZONE {company._vip_sql_order_tz("o")})::date,
+                   amount_total
+              FROM pos_order o
+             WHERE partner_id IN %(partners)s AND company_id = %(company)s AND state IN ('paid', 'done', 'invoiced')
+               AND (%(until)s::timestamp IS NULL OR date_order <= %(until)s::timestamp)
              ORDER BY date_order, id
             """,
             # A history rebuild sees the orders as they stood when the replayed order was paid.
-            [self._vip_tz(), tuple(partner_ids), company.id,
-             self.env.context.get("vip_replay_until"), self.env.context.get("vip_replay_until")],
+            {"vip_tz": company._vip_tz(), "partners": tuple(partner_ids), "company": company.id,
+             "until": self.env.context.get("vip_replay_until")},
         )
         purchases = {pid: [] for pid in partner_ids}
         for partner_id, order_id, day, amount in self.env.cr.fetchall():
@@ -506,10 +501,12 @@ class ResPartner(models.Model):
         batch_size = program.cron_batch_size or 1000
         changed = 0
         members = self.sudo()
+        note_env = self._vip_note_env(company)
         for start in range(0, len(ids), batch_size):
             batch = members.browse(ids[start:start + batch_size])
             purchases = self._vip_purchases(batch.ids, company)
             history_vals_list = []
+            notes = {}
             # Members moved to the same level tonight share their new values: one write per group.
             groups = defaultdict(list)
             for partner in batch:
@@ -520,15 +517,57 @@ class ResPartner(models.Model):
                 if decision:
                     history_vals_list.append(partner._vip_history_vals(decision, today, company))
                     groups[tuple(self._vip_decision_vals(decision).items())].append(partner.id)
+                    note = partner._vip_level_note(decision, note_env)
+                    if note:
+                        notes[partner.id] = note
             for vals, partner_ids in groups.items():
                 self._vip_write_levels_sql(partner_ids, dict(vals))
             self.env["vip.level.history"].sudo().create(history_vals_list)
+            self._vip_post_notes(notes)
             changed += len(history_vals_list)
             done = min(start + batch_size, len(ids))
             _logger.info("vip: levels reviewed %s/%s members of %s (%s changed)", done, len(ids), company.name, changed)
             self._vip_commit_batch(done=done, remaining=len(ids) - done)
             batch.invalidate_recordset()
         return changed
+
+    # -- chatter for changes written by SQL -------------------------------------------------
+
+    @api.model
+    def _vip_note_env(self, company):
+        """Environment in the company's language: nightly notes are read by its staff, and the
+        job itself runs as a user whose language may be any."""
+        return self.with_context(lang=company.partner_id.lang or self.env.lang).env
+
+    def _vip_level_note(self, decision, env):
+        """'Level: VIP → Senior (Downgrade: …)' for a move about to be written, as tracking would
+        show it; None when neither the level nor the status changes (a renewal)."""
+        self.ensure_one()
+        changes = []
+        if (decision.level_id or False) != self.vip_level_id.id:
+            changes.append(env._(
+                "Level: %(old)s → %(new)s",
+                old=self.vip_level_id.with_env(env).name or "—",
+                new=env["vip.level"].browse(decision.level_id).name or "—",
+            ))
+        if decision.state != self.vip_state:
+            states = dict(self._fields["vip_state"]._description_selection(env))
+            changes.append(env._(
+                "VIP Status: %(old)s → %(new)s", old=states[self.vip_state], new=states[decision.state],
+            ))
+        if not changes:
+            return None
+        reasons = dict(env["vip.level.history"]._fields["reason"]._description_selection(env))
+        return env._(
+            "%(changes)s (%(reason)s: %(rule)s)",
+            changes="; ".join(changes), reason=reasons[decision.reason], rule=decision.rule_description,
+        )
+
+    @api.model
+    def _vip_post_notes(self, notes):
+        """One chatter note per member ({partner id: text}), created in one batch."""
+        if notes:
+            self.sudo().browse(list(notes))._message_log_batch(notes)
 
     @api.model
     def _vip_write_levels_sql(self, partner_ids, vals):

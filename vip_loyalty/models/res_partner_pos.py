@@ -114,7 +114,7 @@ class ResPartner(models.Model):
         company = self._vip_pos_company(config_id)
         program = self.env["vip.program"]._get_for_company(company)
         rule = self.env["vip.points.rule"]._for_company(company)
-        today = fields.Date.context_today(self)
+        today = company._vip_today(self.env["pos.config"].browse(config_id).exists())
         partner = partner.sudo()
         lots = partner._vip_expiring_lots(company, today, program.pos_expiry_warning_days)
         balance = partner.vip_points_balance
@@ -176,7 +176,7 @@ class ResPartner(models.Model):
                 quantity=float(line.get("qty") or 0.0),
                 special_price=product.vip_special_price,
             ))
-        today = fields.Date.context_today(self)
+        today = company._vip_today(self.env["pos.config"].browse(config_id).exists())
         result = benefits_engine.apply_benefits(cfg, engine_lines, today)
         return [{"discount": b.discount_percent, "kind": b.kind, "label": b.label} for b in result]
 

@@ -60,20 +60,20 @@ class ResPartner(models.Model):
             company = partner.vip_level_id.company_id or partner.company_id or self.env.company
             companies.setdefault(company, []).append(partner.id)
         for company, ids in companies.items():
-            self.sudo()._vip_segment_company(today or fields.Date.context_today(self), company, only_ids=ids)
+            self.sudo()._vip_segment_company(today or company._vip_today(), company, only_ids=ids)
 
     @api.model
     def _vip_cron_segmentation(self, today=None):
         """Nightly: ABC (keeping manual overrides), RFM, purchase types and lifecycle, per company."""
-        today = today or fields.Date.context_today(self)
         total = 0
         for company in self.env["res.company"].sudo().search([]):
-            total += self.sudo().with_company(company)._vip_segment_company(today, company)
+            total += self.sudo().with_company(company)._vip_segment_company(today or company._vip_today(), company)
         return total
 
     def _vip_segment_stats_sql(self):
         """Statements filling ``vip_seg_stats``: staged temporary tables, each analysed, so the
         planner picks hash joins over millions of lines instead of per-member index probes."""
+        order_tz = self.env["res.company"]._vip_sql_order_tz("o")
         return [
             "DROP TABLE IF EXISTS vip_seg_members, vip_seg_orders, vip_seg_lines, vip_seg_stats",
             "SET LOCAL work_mem = '128MB'",
@@ -85,19 +85,20 @@ class ResPartner(models.Model):
              WHERE p.vip_state <> 'none' AND COALESCE(lv.company_id, p.company_id) = %(company)s
             """,
             "ANALYZE vip_seg_members",
-            """
+            f"""
             CREATE TEMP TABLE vip_seg_orders AS
-            SELECT o.id, o.partner_id, o.amount_total,
-                   (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day
-              FROM pos_order o JOIN vip_seg_members m ON m.id = o.partner_id
-             WHERE o.company_id = %(company)s AND o.state IN %(states)s
-               AND o.date_order < (%(end)s::timestamp AT TIME ZONE %(tz)s AT TIME ZONE 'UTC')
+            SELECT * FROM (
+                SELECT o.id, o.partner_id, o.amount_total,
+                       (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE {order_tz})::date AS day
+                  FROM pos_order o JOIN vip_seg_members m ON m.id = o.partner_id
+                 WHERE o.company_id = %(company)s AND o.state IN %(states)s
+            ) orders WHERE day < %(end)s
             """,
             "ANALYZE vip_seg_orders",
             """
             CREATE TEMP TABLE vip_seg_lines AS
             SELECT o.partner_id, o.id AS order_id, l.qty, l.discount, l.price_subtotal_incl, pt.categ_id,
-                   (o.day - (pt.create_date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                   (o.day - (pt.create_date AT TIME ZONE 'UTC' AT TIME ZONE %(vip_tz)s)::date
                        BETWEEN 0 AND %(arrival)s) AS new_arrival
               FROM vip_seg_orders o
               JOIN pos_order_line l ON l.order_id = o.id
@@ -172,9 +173,8 @@ class ResPartner(models.Model):
         self.env["pos.order.line"].flush_model()
         self.flush_model()
         cr = self.env.cr
-        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
         sql_params = {
-            "company": company.id, "only_ids": only_ids, "tz": tz, "states": PAID_STATES,
+            "company": company.id, "only_ids": only_ids, "vip_tz": company._vip_tz(), "states": PAID_STATES,
             "end": fields.Date.to_string(today + timedelta(days=1)),
             "recent": add_months(today, -params.abc_a_months), "rfm": add_months(today, -params.rfm_months),
             "arrival": params.new_arrival_days,
@@ -186,6 +186,7 @@ class ResPartner(models.Model):
                    [params.types_min_purchases])
         threshold = segment_engine.quantile([r[0] for r in cr.fetchall()], params.high_price_quantile)
         types = {t.code: t.id for t in self.env["vip.purchase.type"].sudo().search([])}
+        note_env = self._vip_note_env(company)
         batch_size = program.cron_batch_size or 1000
         cr.execute("SELECT COUNT(*) FROM vip_seg_stats")
         count = cr.fetchone()[0]
@@ -197,6 +198,7 @@ class ResPartner(models.Model):
             if not rows:
                 break
             updates, type_rows, type_partners = [], [], []
+            notes = {}
             for values in rows:
                 row = dict(zip(names, values, strict=True))
                 stats = segment_engine.MemberStats(
@@ -225,6 +227,13 @@ class ResPartner(models.Model):
                     row["vip_style_category_id"],
                 ):
                     updates.append((row["id"], klass, code, rfm[0], rfm[1], rfm[2], stage, style))
+                # The class is tracked on the form: its nightly moves show in the chatter too. A
+                # member's first class is not logged (the first night classifies every member).
+                if row["vip_abc_class"] and klass != row["vip_abc_class"]:
+                    notes[row["id"]] = note_env._(
+                        "ABC Class: %(old)s → %(new)s (nightly segmentation)",
+                        old=row["vip_abc_class"], new=klass or "—",
+                    )
                 if type_ids != list(row["type_ids"] or []):
                     type_partners.append(row["id"])
                     type_rows.extend((row["id"], t) for t in type_ids)
@@ -239,6 +248,7 @@ class ResPartner(models.Model):
                 """, [(*u, today) for u in updates],
                     template="(%s, %s::varchar, %s::varchar, %s, %s, %s, %s::varchar, %s::int, %s::date)",
                     page_size=1000)
+            self._vip_post_notes(notes)
             if type_partners:
                 cr.execute("DELETE FROM res_partner_vip_purchase_type_rel WHERE partner_id = ANY(%s)",
                            [type_partners])

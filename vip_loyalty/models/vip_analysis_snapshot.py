@@ -90,9 +90,6 @@ class VipAnalysisSnapshot(models.Model):
 
     # -- computation ----------------------------------------------------------------------
 
-    def _vip_tz(self):
-        return self.env.context.get("tz") or self.env.user.tz or "UTC"
-
     def _vip_grouped(self, query, params):
         """Run a GROUPING SETS query returning (shop, advisor, grouping, figures...) as keyed dicts."""
         self.env.cr.execute(query, params)
@@ -118,11 +115,20 @@ class VipAnalysisSnapshot(models.Model):
         start, end = analysis_engine.month_bounds(month)
         program = self.env["vip.program"]._get_for_company(company)
         params = {
-            "company": company.id, "tz": self._vip_tz(), "states": PAID_STATES,
+            "company": company.id, "vip_tz": company._vip_tz(), "states": PAID_STATES,
             "start": fields.Date.to_string(start), "end": fields.Date.to_string(end),
             "active_from": fields.Date.to_string(add_months(end, -(program.active_months or 12))),
         }
-        utc = "(%({})s::timestamp AT TIME ZONE %(tz)s AT TIME ZONE 'UTC')"
+        local_day = self.env["res.company"]._vip_sql_local_day
+
+        def within(alias, low, high, column="date_order", shop_column="config_id"):
+            """Rows whose local day (their shop's timezone, else the company's) is in [low, high);
+            the UTC range one day wider each side keeps the date index in use."""
+            day = local_day(alias, column, shop_column)
+            return (f"{alias}.{column} >= %({low})s::timestamp - interval '1 day'"
+                    f" AND {alias}.{column} < %({high})s::timestamp + interval '1 day'"
+                    f" AND {day} >= %({low})s AND {day} < %({high})s")
+
         figures = {}
 
         def merge(part):
@@ -141,7 +147,7 @@ class VipAnalysisSnapshot(models.Model):
                 SELECT DISTINCT o.partner_id FROM pos_order o
                  WHERE o.company_id = %(company)s AND o.state IN %(states)s AND o.partner_id IS NOT NULL
                    AND o.amount_total > 0
-                   AND o.date_order >= {utc.format("active_from")} AND o.date_order < {utc.format("end")}
+                   AND {within("o", "active_from", "end")}
             )
             SELECT m.shop, m.advisor, GROUPING(m.shop, m.advisor) AS g,
                    COUNT(*) AS member_count,
@@ -158,14 +164,14 @@ class VipAnalysisSnapshot(models.Model):
                 SELECT o.id, o.amount_total, o.config_id AS shop, o.partner_id,
                        (p.vip_state IS NOT NULL AND p.vip_state <> 'none'
                         AND (p.vip_enrol_date IS NULL
-                             OR p.vip_enrol_date <= (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date))
+                             OR p.vip_enrol_date <= {local_day("o")}))
                            AS is_member,
                        (p.vip_enrol_date >= %(start)s AND p.vip_enrol_date < %(end)s) AS is_new,
                        CASE WHEN p.vip_state <> 'none' AND p.vip_advisor_id IS NOT NULL THEN p.vip_advisor_id
                             ELSE o.user_id END AS advisor
                   FROM pos_order o LEFT JOIN res_partner p ON p.id = o.partner_id
                  WHERE o.company_id = %(company)s AND o.state IN %(states)s
-                   AND o.date_order >= {utc.format("start")} AND o.date_order < {utc.format("end")}
+                   AND {within("o", "start", "end")}
             )
             SELECT o.shop, o.advisor, GROUPING(o.shop, o.advisor) AS g,
                    COALESCE(SUM(o.amount_total), 0) AS total_sales,
@@ -191,12 +197,13 @@ class VipAnalysisSnapshot(models.Model):
                        p.vip_state <> 'none' AS registered
                   FROM pos_order o JOIN res_partner p ON p.id = o.partner_id
                  WHERE o.company_id = %(company)s AND o.state IN %(states)s AND o.amount_total > 0
-                   AND o.date_order >= {utc.format("start")} AND o.date_order < {utc.format("end")}
+                   AND {within("o", "start", "end")}
                    AND NOT EXISTS (
                        SELECT 1 FROM pos_order e
                         WHERE e.partner_id = o.partner_id AND e.company_id = o.company_id
                           AND e.state IN %(states)s AND e.amount_total > 0
-                          AND e.date_order < {utc.format("start")})
+                          AND e.date_order < %(start)s::timestamp + interval '1 day'
+                          AND {local_day("e")} < %(start)s)
                  ORDER BY o.partner_id, o.date_order, o.id
             )
             SELECT f.shop, f.advisor, GROUPING(f.shop, f.advisor) AS g,
@@ -206,10 +213,10 @@ class VipAnalysisSnapshot(models.Model):
              GROUP BY GROUPING SETS ((), (f.shop), (f.shop, f.advisor))
         """, params))
 
-        merge(self._vip_complaint_figures(params, utc))
+        merge(self._vip_complaint_figures(params, within))
         return figures
 
-    def _vip_complaint_figures(self, params, utc):
+    def _vip_complaint_figures(self, params, within):
         """Complaint KPIs once the complaints model is installed; nothing before."""
         if "vip.complaint" not in self.env:
             return {}
@@ -225,7 +232,7 @@ class VipAnalysisSnapshot(models.Model):
                    COALESCE(AVG(NULLIF(c.satisfaction, '')::int), 0) AS avg_satisfaction
               FROM vip_complaint c LEFT JOIN res_partner p ON p.id = c.partner_id
              WHERE c.company_id = %(company)s
-               AND c.date_reported >= {utc.format("start")} AND c.date_reported < {utc.format("end")}
+               AND {within("c", "start", "end", "date_reported", "shop_id")}
              GROUP BY GROUPING SETS ((), (c.shop_id), (c.shop_id, p.vip_advisor_id))
         """, params)
 
@@ -234,7 +241,7 @@ class VipAnalysisSnapshot(models.Model):
         """(Re)compute every row of ``month`` for ``company``; returns the rows. Safe to run twice."""
         company = company or self.env.company
         month = analysis_engine.month_start(fields.Date.to_date(month))
-        if month >= analysis_engine.month_start(fields.Date.context_today(self)):
+        if month >= analysis_engine.month_start(company._vip_today()):
             _logger.info("vip: analysis of %s is for the running month; its figures will still change", month)
         started = time.time()
         for model in ("pos.order", "pos.order.line", "res.partner"):

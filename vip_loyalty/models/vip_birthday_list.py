@@ -85,14 +85,14 @@ class VipBirthdayList(models.Model):
 
         The cron runs daily and acts on the month's last day (or any day with ``force``).
         """
-        today = today or fields.Date.context_today(self)
-        if not force and not care_engine.is_month_end(today):
-            return self.browse()
-        year, month = care_engine.next_month(today)
-        first = date(year, month, 1)
         report = self.env.ref("vip_loyalty.action_report_vip_birthday_list")
         created = self.browse()
         for company in self.env["res.company"].sudo().search([]):
+            day = today or company._vip_today()
+            if not force and not care_engine.is_month_end(day):
+                continue
+            year, month = care_engine.next_month(day)
+            first = date(year, month, 1)
             if self.sudo().search_count([("company_id", "=", company.id), ("month", "=", first)]):
                 continue
             blist = self.sudo().create({"month": first, "company_id": company.id})

@@ -19,7 +19,7 @@ class VipCardReplacement(models.Model):
     new_card_number = fields.Char(readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True,
                                  default=lambda self: self.env.company)
-    date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
+    date = fields.Date(required=True, readonly=True, default=lambda self: self.env.company._vip_today())
     reason = fields.Char(required=True, readonly=True)
     points_moved = fields.Integer(readonly=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)

@@ -140,7 +140,8 @@ class VipComplaint(models.Model):
         if not complaint_engine.needs_calendar(unit):
             return complaint_engine.add_clock(start, amount, unit)
         days = int(amount)
-        tz = pytz.timezone((calendar and calendar.tz) or self.env.user.tz or "UTC")
+        # Working days are counted in the shop's (else the company's) days, like every VIP date.
+        tz = pytz.timezone((self.company_id or self.env.company)._vip_tz(self.shop_id))
         local_start = pytz.utc.localize(start).astimezone(tz)
         window_end = local_start + timedelta(days=days * 3 + 31)
         if calendar:
@@ -180,8 +181,8 @@ class VipComplaint(models.Model):
 
     @api.constrains("promised_date")
     def _check_promised_date(self):
-        today = fields.Date.context_today(self)
         for complaint in self:
+            today = complaint.company_id._vip_today(complaint.shop_id)
             if complaint.promised_date and complaint.promised_date < today:
                 raise ValidationError(self.env._(
                     "The promised date %(date)s is in the past: promise the customer a date from today on.",
@@ -369,7 +370,7 @@ class VipComplaint(models.Model):
             manager = complaint._vip_escalation_user()
             complaint.activity_schedule(
                 "vip_loyalty.mail_activity_vip_complaint_escalation",
-                date_deadline=fields.Date.context_today(complaint, now),
+                date_deadline=complaint.company_id._vip_local_date(now, complaint.shop_id),
                 summary=self.env._("Escalated complaint %(ref)s", ref=complaint.name),
                 note=escape(reason),
                 user_id=manager.id,
@@ -410,7 +411,7 @@ class VipComplaint(models.Model):
             ))
         partner = self.partner_id
         company = self.company_id
-        today = fields.Date.context_today(self)
+        today = company._vip_today(self.shop_id)
         vals = {
             "partner_id": partner.id,
             "company_id": company.id,
@@ -536,7 +537,7 @@ class VipComplaint(models.Model):
         owner = self.user_id or self.partner_id.vip_advisor_id or self._vip_escalation_user()
         self.activity_schedule(
             "vip_loyalty.mail_activity_vip_complaint_followup",
-            date_deadline=fields.Date.context_today(self, now),
+            date_deadline=self.company_id._vip_local_date(now, self.shop_id),
             summary=self.env._("Follow up %(ref)s: fully solved? Anything left?", ref=self.name),
             user_id=owner.id,
         )

@@ -71,11 +71,11 @@ class VipContactStep(models.Model):
     @api.model
     def _cron_daily(self, today=None):
         """Contact-plan steps and promotion notices for every company; re-runnable per date."""
-        today = today or fields.Date.context_today(self)
         for company in self.env["res.company"].sudo().search([]):
+            day = today or company._vip_today()
             program = self.env["vip.program"].sudo()._get_for_company(company)
-            self.with_company(company).sudo()._vip_run_plan(today, company, program.cron_batch_size or 1000)
-            self.env["vip.promotion"].with_company(company).sudo()._vip_announce(today, company)
+            self.with_company(company).sudo()._vip_run_plan(day, company, program.cron_batch_size or 1000)
+            self.env["vip.promotion"].with_company(company).sudo()._vip_announce(day, company)
 
     @api.model
     def _vip_run_plan(self, today, company, batch_size):

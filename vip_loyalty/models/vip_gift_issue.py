@@ -38,7 +38,7 @@ class VipGiftIssue(models.Model):
                                  default=lambda self: self.env.company)
     occasion = fields.Selection(OCCASIONS, required=True, index=True)
     occasion_date = fields.Date(required=True)
-    date_planned = fields.Date(required=True, index=True, default=fields.Date.context_today)
+    date_planned = fields.Date(required=True, index=True, default=lambda self: self.env.company._vip_today())
     expiry_date = fields.Date(index=True, tracking=True)
     period_key = fields.Char(
         required=True, readonly=True, copy=False,
@@ -182,7 +182,7 @@ class VipGiftIssue(models.Model):
                           else points_engine.points_for_gift(rule.product_id.lst_price))
             except ValueError as exc:
                 raise UserError(str(exc)) from exc
-        today = fields.Date.context_today(self)
+        today = rule.company_id._vip_today(pos_order.config_id if pos_order else None)
         entry = partner.vip_redeem_points(
             points, self.env._("Gift: %(product)s", product=rule.product_id.display_name), pos_order=pos_order,
         )
@@ -210,18 +210,18 @@ class VipGiftIssue(models.Model):
     def _cron_daily(self, today=None):
         """Plan due gifts, greet, create the advisors' calls, expire unclaimed gifts.
 
-        ``today`` comes from Python (re-run a missed day with its date); running twice for
-        the same date creates nothing new.
+        ``today`` comes from Python (re-run a missed day with its date; by default each company's
+        today in its timezone); running twice for the same date creates nothing new.
         """
-        today = today or fields.Date.context_today(self)
         for company in self.env["res.company"].sudo().search([]):
+            day = today or company._vip_today()
             issues = self.with_company(company).sudo()
             program = self.env["vip.program"].sudo()._get_for_company(company)
             batch_size = program.cron_batch_size or 1000
-            issues._vip_plan(today, company, batch_size)
-            issues._vip_plan_events(today, company)
-            issues._vip_greet_and_call(today, company)
-            issues._vip_expire(today, company)
+            issues._vip_plan(day, company, batch_size)
+            issues._vip_plan_events(day, company)
+            issues._vip_greet_and_call(day, company)
+            issues._vip_expire(day, company)
         self.sudo()._vip_sync_shipments()
 
     @api.model
@@ -364,7 +364,8 @@ class VipGiftIssue(models.Model):
     @api.model
     def vip_pos_open_gifts(self, partner_id):
         """The member's gifts a terminal can hand over now (for the POS front end)."""
-        today = fields.Date.context_today(self)
+        partner = self.env["res.partner"].browse(partner_id)
+        today = (partner.sudo().company_id or self.env.company)._vip_today()
         issues = self.search([
             ("partner_id", "=", partner_id), ("state", "in", OPEN_STATES),
             "|", ("expiry_date", "=", False), ("expiry_date", ">=", today),

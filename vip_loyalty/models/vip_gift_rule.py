@@ -91,18 +91,18 @@ class VipGiftRule(models.Model):
         for rule in self:
             if rule.cost_min and rule.cost_max and rule.cost_min > rule.cost_max:
                 raise ValidationError(self.env._("%(rule)s: the cost floor is above the cost cap.", rule=rule.name))
-            broken = gift_engine.cost_violation(rule.product_id.standard_price, rule.cost_min, rule.cost_max)
+            # The cost is per company: the rule's, whichever company the user works in.
+            cost = rule.product_id.with_company(rule.company_id).standard_price
+            broken = gift_engine.cost_violation(cost, rule.cost_min, rule.cost_max)
             if broken == "min":
                 raise ValidationError(self.env._(
                     "%(rule)s: %(product)s costs %(cost).2f, below the floor of %(bound).2f.",
-                    rule=rule.name, product=rule.product_id.display_name,
-                    cost=rule.product_id.standard_price, bound=rule.cost_min,
+                    rule=rule.name, product=rule.product_id.display_name, cost=cost, bound=rule.cost_min,
                 ))
             if broken == "max":
                 raise ValidationError(self.env._(
                     "%(rule)s: %(product)s costs %(cost).2f, above the cap of %(bound).2f.",
-                    rule=rule.name, product=rule.product_id.display_name,
-                    cost=rule.product_id.standard_price, bound=rule.cost_max,
+                    rule=rule.name, product=rule.product_id.display_name, cost=cost, bound=rule.cost_max,
                 ))
 
     def _to_spec(self):

@@ -1,7 +1,20 @@
-from odoo import api, fields, models, tools
+import logging
+
+from odoo import Command, api, fields, models, tools
+from odoo.addons.base.models.res_partner import _tz_get
+from odoo.exceptions import AccessError
 
 from ..engine import care as care_engine
 from ..engine import levels as level_engine
+
+_logger = logging.getLogger(__name__)
+
+# Per-company defaults a company without them copies from the shipped records (xml ids of this
+# module), in this order: gift rules point at the levels and holidays copied before them.
+# SLAs, complaint categories and sequences have no company: they already serve every company.
+COMPANY_DEFAULTS = [
+    "vip.level", "vip.points.rule", "vip.points.bonus", "vip.holiday", "vip.gift.rule", "vip.contact.step",
+]
 
 
 class VipProgram(models.Model):
@@ -56,6 +69,12 @@ class VipProgram(models.Model):
     cron_batch_size = fields.Integer(
         help="Members or lots handled per committed batch in nightly jobs."
     )
+    tz = fields.Selection(
+        _tz_get, string="Timezone", required=True, copy=False,
+        default=lambda self: self.env.company._vip_default_tz(),
+        help="Decides the day of orders, expiries, birthdays, member days and deadlines for shops "
+             "without their own timezone, whoever runs the job or the till.",
+    )
 
     _sql_constraints = [
         ("company_uniq", "unique(company_id)", "Each company has one VIP programme."),
@@ -65,6 +84,14 @@ class VipProgram(models.Model):
             "Months and batch sizes cannot be negative.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("tz"):
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["tz"] = company._vip_default_tz()
+        return super().create(vals_list)
 
     def _policy(self):
         self.ensure_one()
@@ -97,21 +124,98 @@ class VipProgram(models.Model):
                 program = self.sudo().create({"company_id": company.id})
         return program
 
+    # -- defaults for every company ---------------------------------------------------------
+
+    @api.model
+    def _vip_default_records(self, model):
+        """The shipped default records of ``model`` (this module's xml ids), as edited since."""
+        res_ids = self.env["ir.model.data"].sudo().search(
+            [("module", "=", "vip_loyalty"), ("model", "=", model)]
+        ).mapped("res_id")
+        return self.env[model].sudo().with_context(active_test=False).browse(res_ids).exists()
+
+    @api.model
+    def _vip_setup_companies(self, companies):
+        """Give each company the programme, levels, points rule and bonuses, holidays, gift rules
+        and contact plan it lacks, copied from the defaults. Returns {company: {model: count}}."""
+        created = {}
+        for company in companies.sudo():
+            self._get_for_company(company)
+            copies = {}  # default record -> its copy, to point the copies at each other
+            counts = {}
+            for model in COMPANY_DEFAULTS:
+                records = self.env[model].sudo().with_context(active_test=False)
+                if records.search_count([("company_id", "=", company.id)], limit=1):
+                    continue
+                templates = self._vip_default_records(model)
+                templates -= templates.filtered_domain([("company_id", "=", company.id)])
+                for template in templates:
+                    if model == "vip.gift.rule":
+                        self._vip_copy_gift_cost(template, company)
+                    copies[template] = template.copy(self._vip_copy_vals(template, company, copies))
+                if templates:
+                    counts[model] = len(templates)
+            if counts:
+                _logger.info("vip: programme defaults created for %s: %s", company.name, counts)
+            created[company] = counts
+        return created
+
+    @api.model
+    def _vip_copy_gift_cost(self, rule, company):
+        """A product's cost is per company: a gift product without a cost in ``company`` takes the
+        one its rule was checked against, so the copied rule keeps its floor or cap."""
+        product = rule.product_id.with_company(company)
+        if product and not product.standard_price:
+            product.standard_price = rule.product_id.with_company(rule.company_id).standard_price
+
+    @api.model
+    def _vip_copy_vals(self, template, company, copies):
+        vals = {"company_id": company.id}
+        for fname, field in template._fields.items():
+            if field.comodel_name not in COMPANY_DEFAULTS or not field.store or fname == "company_id":
+                continue
+            if field.type == "many2one" and template[fname]:
+                vals[fname] = copies[template[fname]].id if template[fname] in copies else False
+            elif field.type == "many2many":
+                vals[fname] = [Command.set([copies[r].id for r in template[fname] if r in copies])]
+        return vals
+
+    def action_vip_setup_companies(self):
+        """Menu action: create the missing defaults for the user's companies and say what was done."""
+        if not self.env.user.has_group("vip_loyalty.group_vip_manager"):
+            raise AccessError(self.env._("Only VIP Managers can set up the VIP programme."))
+        created = self._vip_setup_companies(self.env.companies)
+        done = [
+            self.env._("%(company)s: %(what)s", company=company.name, what=", ".join(
+                f"{count} × {self.env['ir.model']._get(model).name}" for model, count in counts.items()
+            ))
+            for company, counts in created.items() if counts
+        ]
+        message = "; ".join(done) if done else self.env._("Every company already has its VIP programme.")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("VIP programme set up"), "message": message, "sticky": bool(done),
+            },
+        }
+
     @api.model
     def _cron_nightly(self, today=None):
         """Nightly VIP job for every company: expire lots, then levels, then checks.
 
-        ``today`` comes from Python so a missed night can be re-run for its date.
+        ``today`` comes from Python so a missed night can be re-run for its date; by default
+        each company's own today, in its timezone.
         """
-        today = today or fields.Date.context_today(self)
         for company in self.env["res.company"].sudo().search([]):
             env = self.with_company(company).sudo().env
             program = self.with_company(company)._get_for_company(company)
+            day = today or company._vip_today()
             # Orders whose processing failed at payment: from when the programme started only,
             # so installing into an old database does not award its history (see the rebuild wizard).
             env["pos.order"]._vip_process_pending(company, program.create_date)
-            env["vip.points.entry"]._vip_expire_lots(today, company, program.cron_batch_size)
-            env["res.partner"]._vip_nightly_levels(today, company, program)
+            env["vip.points.entry"]._vip_expire_lots(day, company, program.cron_batch_size)
+            env["res.partner"]._vip_nightly_levels(day, company, program)
         self.env["res.partner"].sudo()._vip_check_balances()
 
     # -- POS terminal benefits (issue 5) --------------------------------------------------

@@ -106,7 +106,6 @@ class VipProgram(models.Model):
     @api.model
     def _cron_monthly_analysis(self, today=None):
         """Snapshot last month for every company (re-running recomputes it)."""
-        today = today or fields.Date.context_today(self)
-        month = analysis_engine.previous_month(today)
         for company in self.env["res.company"].sudo().search([]):
+            month = analysis_engine.previous_month(today or company._vip_today())
             self.env["vip.analysis.snapshot"].sudo().with_company(company)._vip_compute_month(month, company)

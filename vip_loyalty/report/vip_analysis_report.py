@@ -78,15 +78,20 @@ class VipAnalysisReport(models.AbstractModel):
         start, end = analysis_engine.month_bounds(month)
         return {
             "company": company.id, "shop": shop.id if shop else None, "states": PAID_STATES,
-            "tz": self.env["vip.analysis.snapshot"]._vip_tz(),
+            "vip_tz": company._vip_tz(),
             "start": fields.Date.to_string(start), "end": fields.Date.to_string(end),
         }
 
-    _ORDERS_OF_MONTH = """
+    def _vip_orders_of_month_sql(self):
+        # The month by each order's local day (its shop's timezone, else the company's); the
+        # UTC range one day wider each side keeps the date index in use.
+        day = self.env["res.company"]._vip_sql_local_day("o")
+        return f"""
         o.company_id = %(company)s AND o.state IN %(states)s
         AND (%(shop)s::int IS NULL OR o.config_id = %(shop)s::int)
-        AND o.date_order >= (%(start)s::timestamp AT TIME ZONE %(tz)s AT TIME ZONE 'UTC')
-        AND o.date_order < (%(end)s::timestamp AT TIME ZONE %(tz)s AT TIME ZONE 'UTC')
+        AND o.date_order >= %(start)s::timestamp - interval '1 day'
+        AND o.date_order < %(end)s::timestamp + interval '1 day'
+        AND {day} >= %(start)s AND {day} < %(end)s
     """
 
     @api.model
@@ -98,7 +103,7 @@ class VipAnalysisReport(models.AbstractModel):
                   FROM pos_order_line l JOIN pos_order o ON o.id = l.order_id
                   JOIN product_product pp ON pp.id = l.product_id
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                 WHERE {self._ORDERS_OF_MONTH}
+                 WHERE {self._vip_orders_of_month_sql()}
                  GROUP BY pt.categ_id
             """, self._vip_range_params(m, company, shop))
             return {r[0]: (r[1] or 0.0, r[2] or 0.0) for r in self.env.cr.fetchall()}
@@ -123,7 +128,7 @@ class VipAnalysisReport(models.AbstractModel):
         self.env.cr.execute(f"""
             SELECT p.vip_age_group, COUNT(DISTINCT p.id), SUM(o.amount_total)
               FROM pos_order o JOIN res_partner p ON p.id = o.partner_id
-             WHERE {self._ORDERS_OF_MONTH} AND p.vip_state <> 'none'
+             WHERE {self._vip_orders_of_month_sql()} AND p.vip_state <> 'none'
              GROUP BY p.vip_age_group
         """, self._vip_range_params(month, company, shop))
         labels = dict(self.env["res.partner"]._fields["vip_age_group"]._description_selection(self.env))

@@ -5,7 +5,6 @@ from unittest.mock import patch
 
 import xlsxwriter
 from dateutil.relativedelta import relativedelta
-from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -78,7 +77,7 @@ class TestAdoption(VipPosCommon):
     # -- rebuild ---------------------------------------------------------------------
 
     def test_rebuild_equals_live_sync_and_runs_once(self):
-        today = fields.Date.context_today(self.env["res.partner"])
+        today = self.env.company._vip_today()
         start = today - relativedelta(months=12)
         company = self.env.company
         keys = ("old", "big", "ret", "par", "st")
@@ -160,7 +159,7 @@ class TestAdoption(VipPosCommon):
         self.assertEqual((entry_model.search_count([]), self.env["vip.level.history"].search_count([])), counts)
 
     def test_a_member_failing_halfway_is_left_untouched_and_resumed(self):
-        today = fields.Date.context_today(self.env["res.partner"])
+        today = self.env.company._vip_today()
         start = today - relativedelta(months=3)
         first = self.env["res.partner"].create({"name": "Crash one", "phone": "+86 139 4000 0001"})
         second = self.env["res.partner"].create({"name": "Crash two", "phone": "+86 139 4000 0002"})
@@ -194,7 +193,7 @@ class TestAdoption(VipPosCommon):
         self.assertEqual(self._snapshot(first)["entries"], self._snapshot(second)["entries"])
 
     def test_a_return_rung_up_for_another_customer_reverses_the_buyer(self):
-        today = fields.Date.context_today(self.env["res.partner"])
+        today = self.env.company._vip_today()
         start = today - relativedelta(months=2)
         cashier_pick = self.env["res.partner"].create({"name": "Selected by mistake", "phone": "+86 139 5000 0001"})
         buyer = self.env["res.partner"].create({"name": "Real buyer", "phone": "+86 139 5000 0002"})
@@ -213,7 +212,7 @@ class TestAdoption(VipPosCommon):
         self.assertIn("0 members computed in batches, 2 replayed through the live order code", wizard.log)
 
     def test_a_batch_that_cannot_be_written_is_replayed_member_by_member(self):
-        today = fields.Date.context_today(self.env["res.partner"])
+        today = self.env.company._vip_today()
         start = today - relativedelta(months=3)
         customers = [self.env["res.partner"].create({"name": f"Batch {i}", "phone": f"+86 139 6000 000{i}"})
                      for i in range(2)]
@@ -234,7 +233,7 @@ class TestAdoption(VipPosCommon):
 
     def test_rebuild_refuses_a_future_start(self):
         wizard = self.env["vip.history.rebuild"].create({
-            "date_from": fields.Date.today() + timedelta(days=1), "company_id": self.env.company.id,
+            "date_from": self.env.company._vip_today() + timedelta(days=1), "company_id": self.env.company.id,
         })
         with self.assertRaises(UserError):
             wizard.action_rebuild()
@@ -246,7 +245,7 @@ class TestAdoption(VipPosCommon):
         return base64.b64encode("\n".join([header, *rows]).encode())
 
     def test_import_rejects_a_bad_row_then_accepts_the_corrected_file(self):
-        expiry = (fields.Date.today() + relativedelta(months=6)).isoformat()
+        expiry = (self.env.company._vip_today() + relativedelta(months=6)).isoformat()
         login = self.env.user.login
         good = [
             f"VL-0001,Wang Fang,+86 137 0000 0001,1985-03-08,SENIOR,1200,{expiry},{login},tennis,yes",

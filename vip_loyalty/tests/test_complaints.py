@@ -3,7 +3,6 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 import pytz
-from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -160,7 +159,7 @@ class TestComplaints(TransactionCase):
         with self.assertRefused(UserError, "promised date"):
             complaint.action_escalate()
         self.assertEqual(complaint.state, "new")
-        complaint.promised_date = fields.Date.context_today(complaint) + timedelta(days=3)
+        complaint.promised_date = complaint.company_id._vip_today(complaint.shop_id) + timedelta(days=3)
         complaint.action_escalate()
         self.assertEqual(complaint.state, "escalated")
         self.assertTrue(complaint.activity_ids)
@@ -311,7 +310,7 @@ class TestComplaints(TransactionCase):
 
     def test_promised_date_in_the_past_is_refused(self):
         count = self.Complaint.search_count([])
-        yesterday = fields.Date.context_today(self.member) - timedelta(days=1)
+        yesterday = self.env.company._vip_today() - timedelta(days=1)
         with self.assertRefused(ValidationError, "in the past"):
             self.complaint(promised_date=yesterday)
         self.assertEqual(self.Complaint.search_count([]), count)

@@ -63,7 +63,7 @@ class TestLevels(VipPosCommon):
     def test_decay_and_lost_by_nightly_cron(self):
         self.sync([(self.product_1000, 1)])
         self.assertEqual(self.member.vip_level_id.code, "SENIOR")
-        today = fields.Date.context_today(self.member)
+        today = self.env.company._vip_today()
         self.env["vip.program"]._cron_nightly(today=today + relativedelta(months=7))
         self.assertEqual(self.member.vip_level_id.code, "MEMBER")
         self.assertEqual(self.member.vip_level_history_ids[0].reason, "downgrade")
@@ -80,7 +80,7 @@ class TestLevels(VipPosCommon):
         gold.write({"is_permanent": True, "validity_months": 0})
         self.sync([(self.product_2000, 2)])
         self.assertEqual(self.member.vip_level_id, gold)
-        today = fields.Date.context_today(self.member)
+        today = self.env.company._vip_today()
         for months in (7, 13, 25):
             self.env["vip.program"]._cron_nightly(today=today + relativedelta(months=months))
             self.assertEqual(self.member.vip_level_id, gold)

@@ -5,7 +5,6 @@ from unittest.mock import patch
 
 import openpyxl
 from dateutil.relativedelta import relativedelta
-from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -31,7 +30,7 @@ class TestPoints(VipPosCommon):
         self.assertEqual(order.vip_points_earned, 55)
 
     def test_birthday_doubles(self):
-        today = fields.Date.context_today(self.member)
+        today = self.env.company._vip_today()
         self.member.vip_birthday = today.replace(year=1990)
         self.sync([(self.product_559, 1)])
         earn = self.entries(entry_type="earn")
@@ -142,7 +141,7 @@ class TestPoints(VipPosCommon):
         with self.assertRaises(UserError):
             self.env["vip.points.entry"].create({
                 "partner_id": self.member.id, "company_id": self.env.company.id,
-                "date": fields.Date.today(), "points": 10, "entry_type": "adjust",
+                "date": self.env.company._vip_today(), "points": 10, "entry_type": "adjust",
             })
 
     def test_cashier_cannot_touch_the_ledger(self):
@@ -161,7 +160,7 @@ class TestPoints(VipPosCommon):
         with self.assertRaises(UserError):
             self.env["vip.points.entry"].with_user(cashier).create({
                 "partner_id": self.member.id, "company_id": self.env.company.id,
-                "date": fields.Date.today(), "points": 10, "entry_type": "adjust",
+                "date": self.env.company._vip_today(), "points": 10, "entry_type": "adjust",
             })
         with self.assertRaises(AccessError):
             self.member.with_user(cashier).vip_adjust_points(100, "friend")
@@ -180,7 +179,7 @@ class TestPoints(VipPosCommon):
         order = self.sync([(self.product_559, 3)])
         self.refund(order, {self.product_559: 1})
         self.member.vip_redeem_points(20, "gift")
-        self.env["vip.program"]._cron_nightly(today=fields.Date.today() + relativedelta(years=1, days=1))
+        self.env["vip.program"]._cron_nightly(today=self.env.company._vip_today() + relativedelta(years=1, days=1))
         ledger = sum(self.entries().mapped("points"))
         self.assertEqual(self.member.vip_points_balance, ledger)
         self.assertFalse(self.env["res.partner"]._vip_check_balances())
@@ -189,8 +188,8 @@ class TestPoints(VipPosCommon):
         self.sync([(self.product_559, 1)])
         self.member.vip_redeem_points(5, "sticker")
         wizard = self.env["vip.points.export"].create({
-            "date_from": fields.Date.today() - relativedelta(days=1),
-            "date_to": fields.Date.today() + relativedelta(days=1),
+            "date_from": self.env.company._vip_today() - relativedelta(days=1),
+            "date_to": self.env.company._vip_today() + relativedelta(days=1),
         })
         wizard.action_export()
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))

@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from odoo import fields
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 from odoo.tests import tagged
 
@@ -14,12 +13,6 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         super().setUpClass()
         env = cls.env
         company = cls.main_pos_config.company_id
-        main_company = env.ref("base.main_company")
-        if not env["vip.level"].search([("company_id", "=", company.id)]):
-            for lvl in env["vip.level"].sudo().search([("company_id", "=", main_company.id)]):
-                lvl.copy({"company_id": company.id, "name": lvl.name})
-            rule = env.ref("vip_loyalty.vip_points_rule_default").sudo()
-            rule.copy({"company_id": company.id, "name": rule.name})
         cls.levels = {lvl.code: lvl for lvl in env["vip.level"].search([("company_id", "=", company.id)])}
         cls.program = env["vip.program"]._get_for_company(company)
         # The member day would change the discounts on the 28th: the tours do not depend on the date.
@@ -47,7 +40,7 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         })
         cls.member.property_product_pricelist = pricelist
         cls.member._vip_enrol(advisor=cls.pos_user)
-        today = fields.Date.context_today(cls.member.with_user(cls.pos_user))
+        today = company._vip_today()
         cls.member.with_context(vip_level_change=True).sudo().write({
             "vip_level_id": cls.levels["SENIOR"].id, "vip_level_since": today,
         })
@@ -119,7 +112,7 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         issue = self.env["vip.gift.issue"].create({
             "partner_id": self.member.id, "rule_id": rule.id, "product_id": self.scarf.id,
             "company_id": self.main_pos_config.company_id.id, "occasion": "birthday",
-            "occasion_date": fields.Date.today(), "period_key": "tour",
+            "occasion_date": self.main_pos_config.company_id._vip_today(), "period_key": "tour",
         })
         self.main_pos_config.with_user(self.pos_user).open_ui()
         self.start_pos_tour("vip_pos_hand_over_tour", login="pos_user")

@@ -70,7 +70,7 @@ class VipHistoryRebuild(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("vip_loyalty.group_vip_manager"):
             raise AccessError(_("Only VIP Managers can rebuild the VIP data from history."))
-        today = fields.Date.context_today(self)
+        today = self.company_id._vip_today()
         if self.date_from > today:
             raise UserError(_("The start date cannot be in the future."))
         if self.batch_size <= 0:
@@ -114,7 +114,7 @@ class VipHistoryRebuild(models.TransientModel):
         self.env["vip.points.entry"].flush_model()
         cr = self.env.cr
         cr.execute(
-            """
+            f"""
             SELECT COALESCE(origin.partner_id, o.partner_id) AS member, o.id, o.partner_id
               FROM pos_order o
               LEFT JOIN LATERAL (
@@ -126,11 +126,12 @@ class VipHistoryRebuild(models.TransientModel):
              WHERE o.company_id = %(company)s
                AND o.state IN ('paid', 'done', 'invoiced')
                AND NOT COALESCE(o.vip_processed, FALSE)
-               AND (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date >= %(date_from)s
+               AND (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE {self.company_id._vip_sql_order_tz("o")})::date
+                   >= %(date_from)s
                AND COALESCE(origin.partner_id, o.partner_id) IS NOT NULL
              ORDER BY member, o.date_order, o.id
             """,
-            {"company": self.company_id.id, "tz": self.env["res.partner"]._vip_tz(), "date_from": self.date_from},
+            {"company": self.company_id.id, "vip_tz": self.company_id._vip_tz(), "date_from": self.date_from},
         )
         orders, entangled = {}, set()
         while rows := cr.fetchmany(10_000):  # a million orders: no second copy of them all
@@ -253,8 +254,9 @@ class VipHistoryRebuild(models.TransientModel):
     def _vip_replay_inputs(self, member_ids, orders, config, entangled):
         """(engine members for the set-based replay, member ids for the live code)."""
         cr = self.env.cr
-        tz = self.env["res.partner"]._vip_tz()
         company = self.company_id
+        # Each order's day as a live sale decides it: its shop's timezone, else the company's.
+        order_tz = company._vip_sql_order_tz("o")
         slow = {member_id for member_id in member_ids if member_id in entangled}
         if any(bonus.condition == "first_n_of_day" for bonus in config.bonuses):
             slow = set(member_ids)  # the rank of the day depends on every member's orders
@@ -265,12 +267,12 @@ class VipHistoryRebuild(models.TransientModel):
             return [], sorted(slow)
         order_ids = [order_id for member_id in fast_ids for order_id in orders[member_id]]
         cr.execute(
-            """
-            SELECT o.id, o.partner_id, o.date_order, (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %s)::date,
+            f"""
+            SELECT o.id, o.partner_id, o.date_order, (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE {order_tz})::date,
                    o.amount_total, o.config_id, o.user_id, COALESCE(o.vip_redeem_points, 0)
-              FROM pos_order o WHERE o.id = ANY(%s)
+              FROM pos_order o WHERE o.id = ANY(%(orders)s)
             """,
-            [tz, order_ids],
+            {"vip_tz": company._vip_tz(), "orders": order_ids},
         )
         heads = {row[0]: row for row in cr.fetchall()}
         cr.execute(
@@ -296,13 +298,15 @@ class VipHistoryRebuild(models.TransientModel):
                 origin_ids.add(origin_id)
         origins, origin_partner = self._vip_replay_origins(origin_ids)
         cr.execute(
-            """
-            SELECT partner_id, id, date_order, (date_order AT TIME ZONE 'UTC' AT TIME ZONE %s)::date, amount_total
-              FROM pos_order
-             WHERE partner_id = ANY(%s) AND company_id = %s AND state IN ('paid', 'done', 'invoiced')
+            f"""
+            SELECT partner_id, id, date_order, (date_order AT TIME ZONE 'UTC' AT TIME ZONE {order_tz})::date,
+                   amount_total
+              FROM pos_order o
+             WHERE partner_id = ANY(%(partners)s) AND company_id = %(company)s
+               AND state IN ('paid', 'done', 'invoiced')
              ORDER BY date_order, id
             """,
-            [tz, fast_ids, company.id],
+            {"vip_tz": company._vip_tz(), "partners": fast_ids, "company": company.id},
         )
         purchases = {}
         for partner_id, order_id, stamp, day, amount in cr.fetchall():

@@ -22,7 +22,7 @@ class VipLevelChange(models.TransientModel):
             raise AccessError(self.env._("Only VIP Managers can change a level by hand."))
         if not (self.reason or "").strip():
             raise UserError(self.env._("A level change needs a reason."))
-        today = fields.Date.context_today(self)
+        today = (self.partner_id.company_id or self.env.company)._vip_today()
         self.partner_id._vip_apply_decision(
             level_engine.Decision(
                 level_id=self.level_id.id,

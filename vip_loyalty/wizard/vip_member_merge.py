@@ -76,7 +76,7 @@ class VipMemberMerge(models.TransientModel):
         entry_model._vip_lock_partners([survivor.id, duplicate.id])
         duplicate.invalidate_recordset(["vip_points_balance"])
         company = survivor.company_id or self.env.company
-        today = fields.Date.context_today(self)
+        today = company._vip_today()
         lots = entry_model._vip_open_lots([duplicate.id]).get(duplicate.id, [])
         balance = duplicate.vip_points_balance
         try:

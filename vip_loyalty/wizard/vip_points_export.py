@@ -12,8 +12,8 @@ class VipPointsExport(models.TransientModel):
     _name = "vip.points.export"
     _description = "Export VIP Points Ledger"
 
-    date_from = fields.Date(required=True, default=lambda self: fields.Date.context_today(self).replace(day=1))
-    date_to = fields.Date(required=True, default=fields.Date.context_today)
+    date_from = fields.Date(required=True, default=lambda self: self.env.company._vip_today().replace(day=1))
+    date_to = fields.Date(required=True, default=lambda self: self.env.company._vip_today())
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     file_data = fields.Binary(readonly=True, attachment=False)
     file_name = fields.Char(readonly=True)
