@@ -1,6 +1,7 @@
 import logging
 from collections import defaultdict
 
+from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules import module as odoo_module
@@ -565,9 +566,30 @@ class ResPartner(models.Model):
 
     @api.model
     def _vip_post_notes(self, notes):
-        """One chatter note per member ({partner id: text}), created in one batch."""
-        if notes:
-            self.sudo().browse(list(notes))._message_log_batch(notes)
+        """One chatter note per member ({partner id: text}) in one statement: the note
+        ``_message_log_batch`` would log, without its 2-3 ms per message through the ORM (a first
+        night may move hundreds of thousands of members)."""
+        if not notes:
+            return
+        author = self.env.user.partner_id
+        ids = list(notes)
+        self.env.cr.execute(
+            """
+            INSERT INTO mail_message (model, res_id, body, message_type, subtype_id, author_id, email_from,
+                                      is_internal, email_add_signature, date,
+                                      create_uid, create_date, write_uid, write_date)
+            SELECT 'res.partner', n.res_id, n.body, 'notification', %(subtype)s, %(author)s, %(email_from)s,
+                   TRUE, FALSE, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM unnest(%(ids)s::int[], %(bodies)s::text[]) AS n(res_id, body)
+            """,
+            {
+                "subtype": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                "author": author.id, "email_from": author.email_formatted or None,
+                "now": self.env.cr.now(), "uid": self.env.uid, "ids": ids,
+                "bodies": [str(Markup("<p>%s</p>") % notes[pid]) for pid in ids],
+            },
+        )
+        self.browse(ids).invalidate_recordset(["message_ids"])
 
     @api.model
     def _vip_write_levels_sql(self, partner_ids, vals):
