@@ -7,6 +7,7 @@ from . import (
     test_concurrency,
     test_gifts,
     test_i18n,
+    test_jobs,
     test_levels,
     test_membership,
     test_points,
