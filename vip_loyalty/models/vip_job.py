@@ -20,12 +20,12 @@ class VipJob(models.Model):
     worker's time limit: a slice commits its work per chunk together with the job's
     cursor and counters, reports Odoo's cron progress and returns, and the cron calls it
     again while work remains. A job interrupted anywhere (worker killed, server stopped)
-    resumes from its last committed chunk. The kind-specific steps live in
-    ``vip_job_rebuild.py``, ``vip_job_import.py`` and ``vip_job_analysis.py``.
+    resumes from its last committed chunk. The kind-specific steps are the mixins
+    ``vip.history.replay``, ``vip.import.rows`` and ``vip.analysis.job``.
     """
 
     _name = "vip.job"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "vip.history.replay", "vip.import.rows", "vip.analysis.job"]
     _description = "VIP Background Job"
     _order = "id desc"
     _mail_post_access = "read"  # managers comment on jobs they cannot edit

@@ -10,7 +10,6 @@ from odoo.tests import new_test_user, tagged
 
 from .common import VipPosCommon
 
-
 PHONES = itertools.count(70000001)
 
 

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError
 class VipHistoryRebuild(models.TransientModel):
     """Queue a rebuild of the VIP data from past paid POS orders (a ``vip.job``).
 
-    The replay itself is ``vip.job``'s (``models/vip_job_rebuild.py``). A small rebuild,
+    The replay itself is ``vip.job``'s (``models/vip_history_replay.py``). A small rebuild,
     up to the programme's "run at once" limit of orders, runs at once through the cron's
     own code and its results show here; a larger one runs in the background and the
     button opens the job, whose progress the user follows.

@@ -28,11 +28,12 @@ PROFILE_FIELDS = {
 }
 
 
-class VipJob(models.Model):
+class VipImportRows(models.AbstractModel):
     """VIP list import steps of ``vip.job``: the rows, checked by the wizard before the job
     was queued, are written in chunks committed with the job's position."""
 
-    _inherit = "vip.job"
+    _name = "vip.import.rows"
+    _description = "VIP job steps: VIP list import"
 
     def _vip_import_slice(self, deadline, commit):
         rows = self.payload["rows"]

@@ -12,7 +12,7 @@ from ..engine import profile as profile_engine
 _logger = logging.getLogger(__name__)
 
 
-class VipJob(models.Model):
+class VipHistoryReplay(models.AbstractModel):
     """History rebuild steps of ``vip.job``: replay past paid POS orders through the live
     rules, as if the programme had been installed on ``date_from``.
 
@@ -31,7 +31,8 @@ class VipJob(models.Model):
     and counts (without simulating) the members that need the live code.
     """
 
-    _inherit = "vip.job"
+    _name = "vip.history.replay"
+    _description = "VIP job steps: rebuild from history"
 
     def _vip_rebuild_slice(self, deadline, commit):
         today = fields.Date.context_today(self)

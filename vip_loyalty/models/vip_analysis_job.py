@@ -1,11 +1,12 @@
 from odoo import _, fields, models
 
 
-class VipJob(models.Model):
+class VipAnalysisJob(models.AbstractModel):
     """Monthly analysis step of ``vip.job``: one month of one company, in one step
     (a few grouped queries; the README's benchmark month takes well under the limit)."""
 
-    _inherit = "vip.job"
+    _name = "vip.analysis.job"
+    _description = "VIP job steps: monthly analysis"
 
     def _vip_analysis_slice(self, deadline, commit):
         self._vip_lock()
