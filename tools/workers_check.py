@@ -112,6 +112,8 @@ def login(deadline):
 
 
 def main():
+    # `timeout` stops the check with SIGTERM: unwind, so the server is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit("FAILED: the check was stopped"))
     tag, date_from, company_id, orders = prepare()
     say(f"data: {args.customers} customers with {orders} paid POS orders since {date_from}, not yet processed")
     logfile = os.path.join(os.path.dirname(os.path.abspath(args.conf)), "test", "workers_server.log")

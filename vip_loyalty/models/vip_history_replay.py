@@ -73,7 +73,7 @@ class VipHistoryReplay(models.AbstractModel):
             if deadline is not None and time.monotonic() >= deadline:
                 break
         if units:
-            self._vip_append_log(_("%(done)s/%(total)s members rebuilt (%(seconds).1f s)", done=self.cursor,
+            self._vip_append_log(_("%(done)s/%(total)s members rebuilt (%(seconds).0f s)", done=self.cursor,
                                    total=len(members), seconds=time.monotonic() - started))
         if self.cursor >= len(members) and self.state == "running":
             self._vip_rebuild_done()

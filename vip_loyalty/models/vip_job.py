@@ -46,7 +46,7 @@ class VipJob(models.Model):
     progress_done = fields.Integer(string="Done", readonly=True)
     progress_total = fields.Integer(string="Total", readonly=True)
     progress = fields.Float(string="Progress (%)", compute="_compute_progress")
-    progress_unit = fields.Char(compute="_compute_name")
+    progress_unit = fields.Char(compute="_compute_progress_unit")
     date_started = fields.Datetime(string="Started", readonly=True)
     date_finished = fields.Datetime(string="Finished", readonly=True)
     # Parameters, by kind.
@@ -87,6 +87,10 @@ class VipJob(models.Model):
             }.get(job.kind) or ""
             name = " ".join(filter(None, [kinds.get(job.kind, ""), detail]))
             job.name = _("%s (dry run)", name) if job.dry_run else name
+
+    @api.depends("kind")
+    def _compute_progress_unit(self):
+        for job in self:
             job.progress_unit = {"rebuild": _("members"), "import": _("rows")}.get(job.kind) or _("steps")
 
     @api.depends("progress_done", "progress_total")
@@ -110,7 +114,7 @@ class VipJob(models.Model):
     def _vip_check_company(self, company):
         """Wizards and jobs work only on the companies the user may use."""
         if not self.env.su and company not in self.env.user.company_ids:
-            raise AccessError(_("You cannot run this for %s: it is not one of your companies.", company.display_name))
+            raise AccessError(_("You can only run this for one of your companies."))
 
     @api.model
     def _vip_queue(self, vals):
@@ -202,11 +206,11 @@ class VipJob(models.Model):
         """Cron: run queued jobs, oldest first, for one slice of time; report progress."""
         deadline = time.monotonic() + self._vip_slice_seconds()
         done = 0
-        while time.monotonic() < deadline:
-            job = self.sudo().search([("state", "in", PENDING)], order="id", limit=1)
-            if not job:
+        while job := self.sudo().search([("state", "in", PENDING)], order="id", limit=1):
+            units = job._vip_run_slice(deadline=deadline, commit=True)
+            done += units
+            if not units or time.monotonic() >= deadline:
                 break
-            done += max(job._vip_run_slice(deadline=deadline, commit=True), 1)
         jobs = self.sudo().search([("state", "in", PENDING)])
         remaining = sum(max(job.progress_total - job.progress_done, 1) for job in jobs)
         self.env["ir.cron"]._notify_progress(done=done or (1 if remaining else 0), remaining=remaining)

@@ -77,7 +77,7 @@ class TestJobs(VipPosCommon):
             partner.invalidate_recordset()
             self.assertEqual((partner.vip_level_id, partner.vip_points_balance, self._earned(partner)),
                              (self.levels["SENIOR"], 100, 1))
-        self.assertIn("Done", job.message_ids.mapped("tracking_value_ids.new_value_char"), "the chatter shows it")
+        self.assertTrue(any("4 members rebuilt" in message.body for message in job.message_ids), "the chatter says")
 
     def test_an_interrupted_job_resumes_without_doing_members_twice(self):
         start = fields.Date.context_today(self.env.user) - relativedelta(months=3)
@@ -95,10 +95,14 @@ class TestJobs(VipPosCommon):
                 raise _Killed
             return simulate(job, member, *args)
 
+        killed = False
         with patch.object(self.job_class, "_vip_commit", keep_on_commit), \
-                patch.object(self.job_class, "_vip_simulate_member", killed_at_the_third), \
-                self.assertRaises(_Killed):
-            self.env["vip.job"]._cron_run_jobs()
+                patch.object(self.job_class, "_vip_simulate_member", killed_at_the_third):
+            try:  # not assertRaises: Odoo's rolls back its own savepoint, further back than a crash
+                self.env["vip.job"]._cron_run_jobs()
+            except _Killed:
+                killed = True
+        self.assertTrue(killed)
         self.env.cr.execute("ROLLBACK TO SAVEPOINT vip_test_committed")
         self.env.clear()
         self.assertEqual((job.state, job.progress_done), ("running", 2), "two members committed, then the crash")
