@@ -6,11 +6,11 @@ DB is a scratch copy of the test database (tools/test.sh makes and drops it). Th
 adds customers with a year of paid POS orders from before the module (the generator of
 bench/history_rebuild.py), postpones Odoo's other crons (so only the VIP job's time
 counts against the cron worker's limit), creates a VIP manager, and starts odoo-bin with
---workers=2 --max-cron-threads=1 and a low --limit-time-real / --limit-time-real-cron on
-127.0.0.1. As the manager, over XML-RPC, it queues the rebuild through the wizard and polls
+--workers=2 --max-cron-threads=1 and a low --limit-time-real (the request limit; the cron
+worker keeps Odoo's default 120 s) on 127.0.0.1. As the manager, over XML-RPC, it queues the rebuild through the wizard and polls
 the job's record, printing the progress the user sees on it. It passes when the job is
-done with every customer rebuilt, the rebuild took longer than the limit, and no worker
-was killed. The server is always stopped; every wait is bounded.
+done with every customer rebuilt, the rebuild took longer than the request limit, every
+cron call stayed within its share, and no worker was killed. The server is always stopped; every wait is bounded.
 """
 import argparse
 import os
@@ -29,7 +29,11 @@ parser.add_argument("odoo_src")
 parser.add_argument("conf")
 parser.add_argument("db")
 parser.add_argument("--customers", type=int, default=4000)
-parser.add_argument("--limit", type=int, default=6, help="limit_time_real and limit_time_real_cron, seconds")
+parser.add_argument("--limit", type=int, default=6, help="limit_time_real (the request limit), seconds")
+# The cron worker keeps Odoo's default limit (120 s), written out because -1 would give it the
+# low request limit: it sleeps up to SLEEP_INTERVAL + 10 s (70 s) between polls and pings its
+# watchdog only before sleeping, so a cron limit under 70 s kills it while idle, jobs or not.
+parser.add_argument("--cron-limit", type=int, default=120, help="limit_time_real_cron, seconds")
 parser.add_argument("--http-port", type=int, default=int(os.environ.get("VIP_WORKERS_HTTP_PORT", 8184)))
 parser.add_argument("--gevent-port", type=int, default=int(os.environ.get("VIP_WORKERS_GEVENT_PORT", 8185)))
 parser.add_argument("--timeout", type=int, default=600, help="longest wait for the job, seconds")
@@ -77,12 +81,12 @@ def start_server(logfile):
     cmd = [
         sys.executable, os.path.join(args.odoo_src, "odoo-bin"), "-c", args.conf, "-d", args.db,
         f"--db-filter=^{args.db}$", "--workers=2", "--max-cron-threads=1",
-        f"--limit-time-real={args.limit}", f"--limit-time-real-cron={args.limit}",
+        f"--limit-time-real={args.limit}", f"--limit-time-real-cron={args.cron_limit}",
         "--http-interface=127.0.0.1", f"--http-port={args.http_port}", f"--gevent-port={args.gevent_port}",
         f"--logfile={logfile}", "--log-level=info",
     ]
     say(f"server: odoo-bin --workers=2 --max-cron-threads=1 --limit-time-real={args.limit} "
-        f"--limit-time-real-cron={args.limit} on 127.0.0.1:{args.http_port}")
+        f"--limit-time-real-cron={args.cron_limit} on 127.0.0.1:{args.http_port}")
     return subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -121,12 +125,19 @@ def main():
     if os.path.exists(logfile):
         os.unlink(logfile)
     server = start_server(logfile)
+    pressed, job, elapsed, left = 0, {}, 0.0, None
     try:
         uid, models = login(time.monotonic() + 120)
 
         def call(model, method, *params, **kw):
             return models.execute_kw(args.db, uid, PASSWORD, model, method, list(params), kw)
 
+        for _warm in range(6):  # each HTTP worker builds its routing map on its first request
+            try:
+                call("res.partner", "search_count", [])
+            except (OSError, xmlrpc.client.Error):
+                time.sleep(1)
+        pressed = os.path.getsize(logfile)
         wizard = call("vip.history.rebuild", "create",
                       {"date_from": str(date_from), "company_id": company_id, "dry_run": False})
         asked = time.monotonic()
@@ -135,11 +146,13 @@ def main():
             f"(record {action['res_id']})")
         assert action["res_model"] == "vip.job", action
         job_id = action["res_id"]
-        seen, job = None, {}
+        seen = None
         while time.monotonic() - asked < args.timeout:
             job = call("vip.job", "read", [job_id], ["state", "progress_done", "progress_total", "members_count",
                                                      "failed_count", "result_summary"])[0]
-            shown = (job["state"], job["progress_done"], job["progress_total"])
+            # Every state, and the progress each time it passes another tenth.
+            tenth = 10 * job["progress_done"] // job["progress_total"] if job["progress_total"] else -1
+            shown = (job["state"], tenth)
             if shown != seen:
                 say(f"  {time.monotonic() - asked:6.1f} s  {job['state']:<9} {job['progress_done']}/"
                     f"{job['progress_total']} members")
@@ -152,10 +165,12 @@ def main():
     finally:
         stop_server(server)
     with open(logfile, encoding="utf-8", errors="replace") as log:
-        text = log.read()
+        log.seek(pressed)
+        text = log.read()  # from the button on: a worker killed while starting up is not the job's
     calls = [float(s) for s in re.findall(r"Job 'VIP: background jobs[^']*' \(\d+\) done in ([\d.]+)s", text)]
     killed = re.findall(r"Worker\w* \(\d+\) timeout after", text)
-    say(f"result: {job.get('state')} in {elapsed:.1f} s (limit {args.limit} s); {len(calls)} cron calls, "
+    say(f"result: {job.get('state')} in {elapsed:.1f} s (request limit {args.limit} s, cron limit "
+        f"{args.cron_limit} s); {len(calls)} cron calls, "
         f"longest {max(calls, default=0):.1f} s; workers killed: {len(killed)}; "
         f"{job.get('members_count')} members rebuilt, {job.get('failed_count')} failed, {left} left untouched")
     say(f"summary: {(job.get('result_summary') or '').splitlines()[0] if job.get('result_summary') else '-'}")
@@ -166,6 +181,8 @@ def main():
         problems.append("not every customer was rebuilt")
     if elapsed <= args.limit:
         problems.append("the rebuild was shorter than the limit: the check proves nothing; raise --customers")
+    if max(calls, default=0) >= (args.cron_limit - 70) / 5:
+        problems.append("a cron call took more than its share of the cron limit")
     if killed:
         problems.append("a worker was killed for exceeding the limit")
     if problems:

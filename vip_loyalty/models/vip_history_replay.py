@@ -61,13 +61,15 @@ class VipHistoryReplay(models.AbstractModel):
         policy = program._policy()
         config = self._vip_replay_config(program, specs, policy)
         started = time.monotonic()
+        last = None
         while self.cursor < len(members) and self._vip_lock():
-            chunk = members[self.cursor:self.cursor + self._vip_chunk_size(deadline, self.batch_size or 1000)]
+            chunk = members[self.cursor:self.cursor + self._vip_chunk_size(deadline, self.batch_size or 1000, last)]
             chunk_started = time.monotonic()
             with self.env.cr.savepoint():
                 self._vip_rebuild_chunk(dict(chunk), entangled, config, specs, policy, today)
             self._vip_measure(len(chunk), time.monotonic() - chunk_started)
             units += len(chunk)
+            last = len(chunk)
             self._vip_commit(commit)
             self.env.invalidate_all()
             if deadline is not None and time.monotonic() >= deadline:

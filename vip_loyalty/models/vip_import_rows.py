@@ -40,8 +40,9 @@ class VipImportRows(models.AbstractModel):
         advisors = self.payload["advisors"]
         started = time.monotonic()
         units = 0
+        last = None
         while self.cursor < len(rows) and self._vip_lock():
-            chunk = rows[self.cursor:self.cursor + self._vip_chunk_size(deadline, self.batch_size or 1000)]
+            chunk = rows[self.cursor:self.cursor + self._vip_chunk_size(deadline, self.batch_size or 1000, last)]
             chunk_started = time.monotonic()
             with self.env.cr.savepoint():
                 partners = self._vip_import_rows([adoption.import_row_from_json(row) for row in chunk], advisors)
@@ -53,6 +54,7 @@ class VipImportRows(models.AbstractModel):
                 })
             self._vip_measure(len(chunk), time.monotonic() - chunk_started)
             units += len(chunk)
+            last = len(chunk)
             self._vip_commit(commit)
             if deadline is not None and time.monotonic() >= deadline:
                 break

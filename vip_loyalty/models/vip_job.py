@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 from odoo.exceptions import AccessError, UserError
 from odoo.modules import module as odoo_module
+from odoo.service.server import SLEEP_INTERVAL
 from odoo.tools import config
 
 _logger = logging.getLogger(__name__)
@@ -192,14 +193,23 @@ class VipJob(models.Model):
 
     @api.model
     def _vip_slice_seconds(self):
-        """Time one cron call may spend. ir.cron calls a job that reports remaining work up
-        to MAX_BATCH_PER_CRON_JOB times in a row inside one worker time limit
-        (limit_time_real_cron, or limit_time_real when that is -1), so each call takes a
-        twentieth of it: 6 s under the default 120 s."""
+        """Time one cron call may spend.
+
+        The cron worker's watchdog (limit_time_real_cron, or limit_time_real when that is
+        -1; 120 s by default) counts from the worker's last sign of life, given before it
+        sleeps up to SLEEP_INTERVAL + 10 s (70 s) waiting for work; then ir.cron calls a job
+        that reports remaining work up to MAX_BATCH_PER_CRON_JOB times in a row. So the
+        calls share what the sleep leaves, with room to spare: 3.3 s each by default. A
+        cron limit under 70 s cannot work under --workers (Odoo's own cron worker would be
+        killed in its sleep).
+        """
         limit = config.get("limit_time_real_cron") or 0
         if limit <= 0:
             limit = config.get("limit_time_real") or 0
-        return max(limit / (2 * MAX_BATCH_PER_CRON_JOB), 0.2) if limit > 0 else 60.0
+        if limit <= 0:
+            return 60.0
+        room = limit - (SLEEP_INTERVAL + 10) if limit > 2 * (SLEEP_INTERVAL + 10) else limit / 2
+        return max(room / (2 * MAX_BATCH_PER_CRON_JOB), 0.5)
 
     @api.model
     def _cron_run_jobs(self):
@@ -214,6 +224,10 @@ class VipJob(models.Model):
         jobs = self.sudo().search([("state", "in", PENDING)])
         remaining = sum(max(job.progress_total - job.progress_done, 1) for job in jobs)
         self.env["ir.cron"]._notify_progress(done=done or (1 if remaining else 0), remaining=remaining)
+        if remaining:
+            # Wake a cron worker again at once: after the calls ir.cron makes in a row, a worker
+            # otherwise sleeps up to a minute before it looks at ready jobs again.
+            self.env.ref("vip_loyalty.ir_cron_vip_jobs")._trigger()
 
     def _vip_worker(self):
         """The job as its requester, in the job's company and timezone, with every right
@@ -254,18 +268,19 @@ class VipJob(models.Model):
         self.invalidate_recordset(["state"])
         return state in PENDING
 
-    def _vip_chunk_size(self, deadline, largest):
-        """As many units as the time left allows, from the pace measured so far."""
+    def _vip_chunk_size(self, deadline, largest, previous=None):
+        """Units for half the time left at the last measured pace (so a slower chunk than
+        measured still ends near the deadline). A call starts small (its first chunk pays
+        for cold caches) and grows at most fourfold per chunk."""
         if deadline is None:
             return largest
         left = max(deadline - time.monotonic(), 0.0)
         pace = self.seconds_per_unit or 0.01
-        return max(1, min(largest, int(left / pace)))
+        return max(1, min(largest, 4 * previous if previous else 50, int(left / 2 / pace)))
 
     def _vip_measure(self, units, seconds):
         if units:
-            pace = seconds / units
-            self.seconds_per_unit = pace if not self.seconds_per_unit else (self.seconds_per_unit + pace) / 2
+            self.seconds_per_unit = seconds / units
 
     def _vip_append_log(self, *lines):
         self.log = "\n".join(filter(None, [self.log, *lines]))
