@@ -8,9 +8,10 @@ bench/history_rebuild.py), postpones Odoo's other crons (so only the VIP job's t
 counts against the cron worker's limit), creates a VIP manager, and starts odoo-bin with
 --workers=2 --max-cron-threads=1 and a low --limit-time-real (the request limit; the cron
 worker keeps Odoo's default 120 s) on 127.0.0.1. As the manager, over XML-RPC, it queues
-the rebuild through the wizard and polls the job's record, printing the progress the user sees on it. It passes when the job is
-done with every customer rebuilt, the rebuild took longer than the request limit, every
-cron call stayed within its share, and no worker was killed. The server is always stopped; every wait is bounded.
+the rebuild through the wizard and polls the job's record, printing the progress the user
+sees on it. It passes when the job is done with every customer rebuilt, the rebuild took
+longer than the request limit, every cron call stayed within its share, and no worker was
+killed. The server is always stopped; every wait is bounded.
 """
 import argparse
 import os
