@@ -2,7 +2,7 @@
 
 Creates customers and a year of paid POS orders directly in SQL (as a database that ran
 point_of_sale before vip_loyalty was installed would hold them), then runs the rebuild
-(``vip.history.rebuild._vip_rebuild``, committed batches, as the wizard does) and prints
+(``vip.job``'s rebuild, committed chunks of ``--batch`` members, as the background job does) and prints
 the elapsed time, the throughput and the peak resident memory of the process.
 
     .venv/bin/python bench/history_rebuild.py [--customers 100000] [--lines 2000000]
@@ -151,26 +151,25 @@ def main():
     print(f"generated {args.customers} customers, {orders} paid orders ({returns} of them returns), "
           f"{lines} order lines in {time.perf_counter() - start:.1f} s", flush=True)
     before = peak_mb()
-    wizard = env["vip.history.rebuild"].with_company(company).create({
-        "date_from": date_from, "company_id": company.id, "dry_run": False, "batch_size": args.batch,
+    job = env["vip.job"].create({
+        "kind": "rebuild", "company_id": company.id, "user_id": env.uid, "date_from": date_from,
+        "dry_run": False, "batch_size": args.batch,
     })
-    wizard = wizard.with_context(vip_history_rebuild=True, tracking_disable=True)
     start = time.perf_counter()
-    stats = wizard._vip_rebuild(today, commit=True)
+    job._vip_run_slice(deadline=None, commit=True)  # the cron's code, without its time slices
     elapsed = time.perf_counter() - start
     env.cr.commit()
-    print(f"rebuilt {stats['members_count']} members, {stats['orders_count']} orders "
-          f"({stats['failed_count']} failed) in {elapsed:.1f} s: "
-          f"{stats['orders_count'] / elapsed:.0f} orders/s, {stats['members_count'] / elapsed:.1f} members/s")
-    print(f"points outstanding {stats['points_outstanding']}; levels: "
-          + ", ".join(stats["level_summary"].splitlines()))
+    print(f"rebuilt {job.members_count} members, {job.orders_count} orders "
+          f"({job.failed_count} failed) in {elapsed:.1f} s: "
+          f"{job.orders_count / elapsed:.0f} orders/s, {job.members_count / elapsed:.1f} members/s")
+    print(f"points outstanding {job.points_outstanding}; levels: " + ", ".join(job.level_summary.splitlines()))
     print(f"peak memory (RSS) {peak_mb():.0f} MB (before the rebuild {before:.0f} MB)", flush=True)
     # The reference afterwards, so the peak above is the rebuild's own.
     plain = plain_orm_read(env, company, tag)
     print(f"plain Odoo ORM read of the same orders and lines: {plain:.1f} s")
     print(f"ratio rebuild / plain ORM read: {elapsed / plain:.2f}")
     env.cr.execute("SELECT count(*), count(*) FILTER (WHERE remaining > 0) FROM vip_points_entry"
-                   " WHERE is_history_rebuild AND partner_id = ANY(%s)", [stats["member_ids"][0][2]])
+                   " WHERE is_history_rebuild AND partner_id = ANY(%s)", [job.member_ids.ids])
     entries, lots = env.cr.fetchone()
     mismatches = env["res.partner"]._vip_check_balances()
     print(f"ledger: {entries} rebuilt entries, {lots} open lots; members whose balance differs from "

@@ -178,3 +178,13 @@ def test_merge_refuses_a_balance_above_the_lots():
 
 def test_phone_key_ignores_country_prefix_and_separators():
     assert adoption.phone_key("+86 138 0000 0001") == adoption.phone_key("138-0000-0001") == "3800000001"
+
+
+def test_checked_rows_survive_the_job_payload_unchanged():
+    """A queued import keeps its checked rows as JSON between slices."""
+    import json
+
+    rows, errors = check([good_row(1), good_row(2)] + [["C00009", "No dates", "138 0000 0009", "", "", "", "", "", ""]])
+    assert errors == []
+    again = [adoption.import_row_from_json(json.loads(json.dumps(adoption.import_row_to_json(r)))) for r in rows]
+    assert again == rows

@@ -60,6 +60,20 @@ else
     [ "$rc" -ne 0 ] && [ "$odoo_fail" -eq 0 ] && odoo_fail=1
     grep -qE "ERROR .*odoo\.(modules|sql_db|tools\.convert)" "$OUT/odoo.log" && { log "errors while loading the module"; odoo_fail=$((odoo_fail + 1)); }
   fi
+  # Long jobs: on a copy of the test database, a server with --workers and a low time limit
+  # runs a history rebuild longer than that limit to the end (tools/workers_check.py).
+  WDB="${DB}_workers"
+  http=$(( ${VIP_TEST_HTTP_PORT:-8169} + 10 ))
+  bash "$ROOT/tools/pg.sh" psql -d postgres -qc "DROP DATABASE IF EXISTS $WDB" >/dev/null
+  if bash "$ROOT/tools/pg.sh" psql -d postgres -qc "CREATE DATABASE $WDB TEMPLATE $DB" >/dev/null \
+     && timeout 900 "$PY" "$ROOT/tools/workers_check.py" "$ODOO_SRC" "$STATE/odoo.conf" "$WDB" \
+          --http-port "$http" --gevent-port $((http + 1)) > "$OUT/workers.log" 2>&1; then
+    odoo_pass=$((odoo_pass + 1)); log "long jobs under --workers: ok"; sed 's/^/    /' "$OUT/workers.log"
+  else
+    odoo_fail=$((odoo_fail + 1)); log "long jobs under --workers: FAILED"; tail -n 40 "$OUT/workers.log"
+  fi
+  bash "$ROOT/tools/pg.sh" psql -d postgres -qc "DROP DATABASE IF EXISTS $WDB" >/dev/null
+  rm -rf "$STATE/filestore/filestore/$WDB"
   # Lifecycle: upgrade twice, then uninstall, on the same database.
   for step in upgrade-1 upgrade-2; do
     if "${ODOO[@]}" -u vip_loyalty --log-level=warn > "$OUT/$step.log" 2>&1 && ! grep -qE " (ERROR|CRITICAL) " "$OUT/$step.log"; then

@@ -33,6 +33,7 @@
         "views/vip_complaint_views.xml",
         "report/vip_complaint_report.xml",
         "security/vip_adoption_security.xml",
+        "views/vip_job_views.xml",
         "wizard/vip_history_rebuild_views.xml",
         "wizard/vip_member_import_views.xml",
         "wizard/vip_member_merge_views.xml",

@@ -287,6 +287,22 @@ def validate_import(
     return parsed, errors
 
 
+def import_row_to_json(row: ImportRow) -> dict:
+    """A checked row as JSON (kept on the background job between its slices)."""
+    return {
+        "line": row.line, "card_number": row.card_number, "name": row.name, "phone": row.phone,
+        "birthday": row.birthday.isoformat() if row.birthday else None, "level_code": row.level_code,
+        "opening_points": row.opening_points,
+        "points_expiry": row.points_expiry.isoformat() if row.points_expiry else None,
+        "advisor": row.advisor, "values": dict(row.values),
+    }
+
+
+def import_row_from_json(data: Mapping) -> ImportRow:
+    dates = {key: date.fromisoformat(data[key]) if data.get(key) else None for key in ("birthday", "points_expiry")}
+    return ImportRow(**{**data, **dates, "values": dict(data.get("values") or {})})
+
+
 # --------------------------------------------------------------------------- replay
 
 

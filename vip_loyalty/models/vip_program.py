@@ -75,12 +75,18 @@ class VipProgram(models.Model):
         help="Decides the day of orders, expiries, birthdays, member days and deadlines for shops "
              "without their own timezone, whoever runs the job or the till.",
     )
+    job_inline_limit = fields.Integer(
+        string="Run at once up to", default=2000,
+        help="A history rebuild, VIP list import or monthly analysis of up to this many orders (or rows) "
+             "runs at once when its button is pressed; a larger one runs as a background job "
+             "(VIP › Configuration › Background Jobs). 0: always in the background.",
+    )
 
     _sql_constraints = [
         ("company_uniq", "unique(company_id)", "Each company has one VIP programme."),
         (
             "numbers_positive",
-            "CHECK(decay_months >= 0 AND lost_months >= 0 AND cron_batch_size >= 0)",
+            "CHECK(decay_months >= 0 AND lost_months >= 0 AND cron_batch_size >= 0 AND job_inline_limit >= 0)",
             "Months and batch sizes cannot be negative.",
         ),
     ]

@@ -8,6 +8,7 @@ from . import (
     test_concurrency,
     test_gifts,
     test_i18n,
+    test_jobs,
     test_levels,
     test_local_day,
     test_membership,

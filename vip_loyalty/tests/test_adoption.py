@@ -168,7 +168,7 @@ class TestAdoption(VipPosCommon):
                 for offset in (3, 40):
                     when = datetime.combine(start + timedelta(days=offset), datetime.min.time()).replace(hour=12)
                     self.sync([(self.product_1000, 1)], customer=partner, date_order=when)
-        wizard_class = type(self.env["vip.history.rebuild"])
+        wizard_class = type(self.env["vip.job"])
         original = wizard_class._vip_simulate_member
 
         def crash_on_first(wizard, member, *args):
@@ -178,7 +178,7 @@ class TestAdoption(VipPosCommon):
             return result
 
         with patch.object(wizard_class, "_vip_simulate_member", crash_on_first), \
-                mute_logger("odoo.addons.vip_loyalty.wizard.vip_history_rebuild"):
+                mute_logger("odoo.addons.vip_loyalty.models.vip_history_replay"):
             wizard = self.env["vip.history.rebuild"].create({"date_from": start, "dry_run": False})
             wizard.action_rebuild()
         self.assertEqual((wizard.members_count, wizard.failed_count), (1, 1))
@@ -221,9 +221,9 @@ class TestAdoption(VipPosCommon):
                 for offset in (3, 40):
                     when = datetime.combine(start + timedelta(days=offset), datetime.min.time()).replace(hour=12)
                     self.sync([(self.product_1000, 1)], customer=partner, date_order=when)
-        wizard_class = type(self.env["vip.history.rebuild"])
+        wizard_class = type(self.env["vip.job"])
         with patch.object(wizard_class, "_vip_write_replays", side_effect=RuntimeError("disk full")), \
-                mute_logger("odoo.addons.vip_loyalty.wizard.vip_history_rebuild"):
+                mute_logger("odoo.addons.vip_loyalty.models.vip_history_replay"):
             wizard = self.env["vip.history.rebuild"].create({"date_from": start, "dry_run": False})
             wizard.action_rebuild()
         self.assertEqual((wizard.members_count, wizard.failed_count), (2, 0))

@@ -2,6 +2,7 @@ import base64
 import io
 
 import xlsxwriter
+from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -32,15 +33,27 @@ class VipAnalysisMonth(models.TransientModel):
 
     def _check_month(self):
         self.ensure_one()
-        if analysis_engine.month_start(self.month) > fields.Date.context_today(self):
+        self.env["vip.job"]._vip_check_company(self.company_id)
+        if analysis_engine.month_start(self.month) > self.company_id._vip_today():
             raise UserError(_("The analysis of a month that has not started cannot be computed."))
         return analysis_engine.month_start(self.month)
 
     def action_recompute(self):
+        """Queue the month as a job: a month of up to the programme's "run at once" limit of
+        orders is computed at once and its rows open; a larger one opens the job."""
         month = self._check_month()
-        rows = self.env["vip.analysis.snapshot"]._vip_compute_month(month, self.company_id)
+        job = self.env["vip.job"]._vip_queue({"kind": "analysis", "company_id": self.company_id.id,
+                                              "month": month, "progress_total": 1})
+        self.env["pos.order"].flush_model(["company_id", "date_order"])
+        self.env.cr.execute(
+            "SELECT count(*) FROM pos_order WHERE company_id = %s AND date_order >= %s AND date_order < %s",
+            [self.company_id.id, month - relativedelta(days=1), month + relativedelta(months=1, days=1)],
+        )
+        if self.env.cr.fetchone()[0] > job._vip_inline_limit(self.company_id):
+            return job._vip_start_background()
+        job._vip_run_now()
         action = self.env["ir.actions.act_window"]._for_xml_id("vip_loyalty.vip_analysis_snapshot_action")
-        action["domain"] = [("id", "in", rows.ids)]
+        action["domain"] = [("id", "in", job.sudo().snapshot_ids.ids)]
         return action
 
     def action_print_pdf(self):

@@ -1,35 +1,15 @@
-import logging
-import time
-
 from dateutil.relativedelta import relativedelta
 from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..engine import adoption
-from ..engine import levels as level_engine
-from ..engine import points as points_engine
-from ..engine import profile as profile_engine
-
-_logger = logging.getLogger(__name__)
-
-
-class _DryRunDone(Exception):
-    """Raised inside the savepoint of a dry run to undo everything it wrote."""
-
 
 class VipHistoryRebuild(models.TransientModel):
-    """Replay past paid POS orders through the live rules, as if installed on ``date_from``.
+    """Queue a rebuild of the VIP data from past paid POS orders (a ``vip.job``).
 
-    Every member's orders are replayed in the order they were paid, with the nightly job
-    (expiries, lapses, decay, lost) run for every day in between, so levels, lots and
-    balances come out as they would have. Members are read and written per batch: the
-    engine (``engine.adoption.replay_member``) computes each member from the same rules
-    as a live sale and the nightly job, and a batch is written in a few statements.
-    Members whose past involves another customer (a return rung up for someone else),
-    redeemed points, a non-empty ledger or a first-N-of-the-day bonus go through the live
-    code itself (``pos.order._vip_process_paid``), one savepoint each. Batches are
-    committed: a crash leaves whole members, and a new run continues with the orders not
-    yet processed.
+    The replay itself is ``vip.job``'s (``models/vip_history_replay.py``). A small rebuild,
+    up to the programme's "run at once" limit of orders, runs at once through the cron's
+    own code and its results show here; a larger one runs in the background and the
+    button opens the job, whose progress the user follows.
     """
 
     _name = "vip.history.rebuild"
@@ -51,9 +31,10 @@ class VipHistoryRebuild(models.TransientModel):
     )
     batch_size = fields.Integer(
         default=lambda self: self.env["vip.program"]._get_for_company(self.env.company).cron_batch_size or 1000,
-        help="Members per committed batch.",
+        help="Most members per committed chunk (the background job takes fewer when time is short).",
     )
     state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft", required=True)
+    job_id = fields.Many2one("vip.job", string="Job", readonly=True)
     members_count = fields.Integer(string="Members affected", readonly=True)
     orders_count = fields.Integer(string="Orders replayed", readonly=True)
     skipped_count = fields.Integer(string="Members skipped", readonly=True,
@@ -64,32 +45,27 @@ class VipHistoryRebuild(models.TransientModel):
     member_ids = fields.Many2many("res.partner", string="Members", readonly=True)
     log = fields.Text(readonly=True)
 
-    # -- entry point ---------------------------------------------------------------
-
     def action_rebuild(self):
         self.ensure_one()
         if not self.env.user.has_group("vip_loyalty.group_vip_manager"):
             raise AccessError(_("Only VIP Managers can rebuild the VIP data from history."))
-        today = self.company_id._vip_today()
-        if self.date_from > today:
+        if self.date_from > self.company_id._vip_today():
             raise UserError(_("The start date cannot be in the future."))
         if self.batch_size <= 0:
             raise UserError(_("The batch size must be positive."))
-        wizard = self.sudo().with_company(self.company_id).with_context(
-            vip_history_rebuild=True, tracking_disable=True,  # the level history is the record of changes
-        )
-        if self.dry_run:
-            try:
-                with self.env.cr.savepoint():
-                    stats = wizard._vip_rebuild(today, commit=False)
-                    self.env.flush_all()
-                    raise _DryRunDone(stats)
-            except _DryRunDone as done:
-                stats = done.args[0]
-            self.env.invalidate_all(flush=False)
-        else:
-            stats = wizard._vip_rebuild(today, commit=True)
-        self.write(dict(stats, state="done"))
+        job = self.env["vip.job"]._vip_queue({
+            "kind": "rebuild",
+            "company_id": self.company_id.id,
+            "date_from": self.date_from,
+            "dry_run": self.dry_run,
+            "include_live_members": self.include_live_members,
+            "batch_size": self.batch_size,
+        })
+        self.job_id = job
+        if self._vip_order_count() > job._vip_inline_limit(self.company_id):
+            return job._vip_start_background()
+        job._vip_run_now()
+        self.write(dict(job.sudo()._vip_rebuild_result_vals(), state="done"))
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
@@ -98,527 +74,16 @@ class VipHistoryRebuild(models.TransientModel):
             "target": "new",
         }
 
-    # -- planning ----------------------------------------------------------------------
+    def _vip_order_count(self):
+        """Paid orders not yet processed since the start date: the size of the work."""
+        self.env["pos.order"].flush_model(["company_id", "state", "vip_processed", "date_order"])
+        self.env.cr.execute(
+            "SELECT count(*) FROM pos_order WHERE company_id = %s AND state IN ('paid', 'done', 'invoiced')"
+            " AND NOT COALESCE(vip_processed, FALSE) AND date_order >= %s",
+            [self.company_id.id, self.date_from - relativedelta(days=1)],
+        )
+        return self.env.cr.fetchone()[0]
 
-    def _vip_candidates(self):
-        """(orders per member, skipped member ids, entangled member ids): paid, unprocessed
-        orders since date_from.
-
-        A return belongs to the customer of the order it returns (whoever the cashier
-        selected, if anyone): its reversal needs that member's earn replayed first. Such a
-        return rung up for someone else entangles both customers: the live order code, which
-        handles both, replays them.
-        """
+    def action_open_job(self):
         self.ensure_one()
-        self.env["pos.order"].flush_model()
-        self.env["vip.points.entry"].flush_model()
-        cr = self.env.cr
-        cr.execute(
-            f"""
-            SELECT COALESCE(origin.partner_id, o.partner_id) AS member, o.id, o.partner_id
-              FROM pos_order o
-              LEFT JOIN LATERAL (
-                    SELECT oo.partner_id FROM pos_order_line l
-                      JOIN pos_order_line rl ON rl.id = l.refunded_orderline_id
-                      JOIN pos_order oo ON oo.id = rl.order_id
-                     WHERE l.order_id = o.id AND oo.partner_id IS NOT NULL
-                     LIMIT 1) origin ON TRUE
-             WHERE o.company_id = %(company)s
-               AND o.state IN ('paid', 'done', 'invoiced')
-               AND NOT COALESCE(o.vip_processed, FALSE)
-               AND (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE {self.company_id._vip_sql_order_tz("o")})::date
-                   >= %(date_from)s
-               AND COALESCE(origin.partner_id, o.partner_id) IS NOT NULL
-             ORDER BY member, o.date_order, o.id
-            """,
-            {"company": self.company_id.id, "vip_tz": self.company_id._vip_tz(), "date_from": self.date_from},
-        )
-        orders, entangled = {}, set()
-        while rows := cr.fetchmany(10_000):  # a million orders: no second copy of them all
-            for member, order_id, customer in rows:
-                orders.setdefault(member, []).append(order_id)
-                if customer and customer != member:
-                    entangled |= {customer, member}
-        skipped = set()
-        if orders and not self.include_live_members:
-            # Live ledger entries, or orders already handled live: replaying old orders
-            # in front of them would count points twice or out of order.
-            cr.execute(
-                """
-                SELECT partner_id FROM vip_points_entry
-                 WHERE partner_id IN %(ids)s AND NOT COALESCE(is_history_rebuild, FALSE)
-                UNION
-                SELECT partner_id FROM pos_order
-                 WHERE partner_id IN %(ids)s AND company_id = %(company)s AND vip_processed
-                """,
-                {"ids": tuple(orders), "company": self.company_id.id},
-            )
-            skipped = {r[0] for r in cr.fetchall()}
-            for member in skipped:
-                orders.pop(member, None)
-        return orders, skipped, entangled
-
-    # -- replay ------------------------------------------------------------------------
-
-    def _vip_rebuild(self, today, commit):
-        self.ensure_one()
-        started = time.monotonic()
-        company = self.company_id
-        orders, skipped, entangled = self._vip_candidates()
-        program = self.env["vip.program"]._get_for_company(company)
-        specs = self.env["vip.level"]._specs_for_company(company)
-        policy = program._policy()
-        config = self._vip_replay_config(program, specs, policy)
-        partner_model = self.env["res.partner"]
-        member_ids = sorted(orders)
-        total = len(member_ids)
-        log = [_("%(members)s members to rebuild, %(skipped)s skipped (live entries).",
-                 members=total, skipped=len(skipped))]
-        _logger.info("vip: history rebuild of %s from %s: %s members, %s skipped",
-                     company.name, self.date_from, total, len(skipped))
-        done_ids, failed = [], []
-        replayed = live_count = 0
-
-        def fail(member_id, exc):
-            failed.append(member_id)
-            _logger.exception("vip: history rebuild failed for partner %s", member_id)
-            log.append(_("Member %(id)s not rebuilt: %(error)s", id=member_id, error=exc))
-
-        for start in range(0, total, self.batch_size):
-            batch = member_ids[start:start + self.batch_size]
-            members, slow = self._vip_replay_inputs(batch, orders, config, entangled)
-            results = {}
-            for member in members:
-                try:
-                    results[member.id] = self._vip_simulate_member(member, config, today)
-                except Exception as exc:  # noqa: BLE001 - one bad member must not stop the others
-                    fail(member.id, exc)
-            try:
-                with self.env.cr.savepoint():
-                    self._vip_write_replays(results)
-                done_ids.extend(results)
-                replayed += sum(len(result.earned) for result in results.values())
-            except Exception:  # noqa: BLE001 - e.g. a card number taken meanwhile: go member by member
-                self.env.invalidate_all(flush=False)
-                _logger.exception("vip: batch write failed; replaying its members one by one")
-                slow = sorted(set(slow) | set(results))
-            live_count += len(slow)
-            for member_id in slow:
-                try:
-                    with self.env.cr.savepoint():
-                        replayed += self._vip_replay_member(
-                            partner_model.browse(member_id), orders[member_id], today, specs, policy
-                        )
-                    done_ids.append(member_id)
-                except Exception as exc:  # noqa: BLE001 - one bad member must not stop the others
-                    self.env.invalidate_all(flush=False)
-                    fail(member_id, exc)
-            done = min(start + self.batch_size, total)
-            line = _("%(done)s/%(total)s members rebuilt (%(seconds).0f s)",
-                     done=done, total=total, seconds=time.monotonic() - started)
-            log.append(line)
-            _logger.info("vip: history rebuild %s/%s members of %s (%s orders, %.0f s)",
-                         done, total, company.name, replayed, time.monotonic() - started)
-            if commit:
-                partner_model._vip_commit_batch(done=done, remaining=total - done)
-            self.env.invalidate_all()
-        log.append(_("%(batched)s members computed in batches, %(live)s replayed through the live order code.",
-                     batched=total - live_count, live=live_count))
-        return self._vip_stats(done_ids, skipped, failed, replayed, log)
-
-    # -- set-based replay: read a batch, compute in the engine, write in a few statements ------
-
-    def _vip_replay_config(self, program, specs, policy):
-        company = self.company_id
-        rule = self.env["vip.points.rule"]._for_company(company)
-        levels = self.env["vip.level"].sudo().with_context(active_test=False).search([("company_id", "=", company.id)])
-        enrol_level = self.env["vip.level"].sudo().search([("company_id", "=", company.id)], limit=1)
-        return adoption.ReplayConfig(
-            specs=tuple(specs),
-            policy=policy,
-            rule=rule._to_spec() if rule else None,
-            bonuses=tuple(self.env["vip.points.bonus"]._specs_for_company(company)),
-            multipliers=self.env["vip.level"]._vip_cached_multipliers(),  # what a live sale reads
-            permanent_ids=frozenset(levels.filtered("is_permanent").ids),
-            enrol_level=next((spec for spec in specs if spec.id == enrol_level.id), None),
-            auto_enrol=program.auto_enrol,
-            refund_reevaluate=program.refund_level_policy == "reevaluate",
-            texts=adoption.ReplayTexts(
-                enrolment=_("enrolment → %s"),
-                refund_level=_("return re-evaluated: %s"),
-                reversal=_("return of %(amount).2f of %(origin)s (%(total).2f): -%(points)s of %(earned)s pts"),
-                expiry=_("pts earned %(date)s expired after %(expiry)s"),
-            ),
-        )
-
-    def _vip_replay_inputs(self, member_ids, orders, config, entangled):
-        """(engine members for the set-based replay, member ids for the live code)."""
-        cr = self.env.cr
-        company = self.company_id
-        # Each order's day as a live sale decides it: its shop's timezone, else the company's.
-        order_tz = company._vip_sql_order_tz("o")
-        slow = {member_id for member_id in member_ids if member_id in entangled}
-        if any(bonus.condition == "first_n_of_day" for bonus in config.bonuses):
-            slow = set(member_ids)  # the rank of the day depends on every member's orders
-        cr.execute("SELECT DISTINCT partner_id FROM vip_points_entry WHERE partner_id = ANY(%s)", [member_ids])
-        slow |= {r[0] for r in cr.fetchall()}
-        fast_ids = [member_id for member_id in member_ids if member_id not in slow]
-        if not fast_ids:
-            return [], sorted(slow)
-        order_ids = [order_id for member_id in fast_ids for order_id in orders[member_id]]
-        cr.execute(
-            f"""
-            SELECT o.id, o.partner_id, o.date_order, (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE {order_tz})::date,
-                   o.amount_total, o.config_id, o.user_id, COALESCE(o.vip_redeem_points, 0)
-              FROM pos_order o WHERE o.id = ANY(%(orders)s)
-            """,
-            {"vip_tz": company._vip_tz(), "orders": order_ids},
-        )
-        heads = {row[0]: row for row in cr.fetchall()}
-        cr.execute(
-            """
-            SELECT l.order_id, l.product_id, l.price_subtotal_incl, l.discount, rl.order_id
-              FROM pos_order_line l LEFT JOIN pos_order_line rl ON rl.id = l.refunded_orderline_id
-             WHERE l.order_id = ANY(%s) ORDER BY l.order_id, l.id
-            """,
-            [order_ids],
-        )
-        line_rows = cr.fetchall()
-        rule = self.env["vip.points.rule"]._for_company(company)
-        products = self.env["product.product"].sudo().browse({row[1] for row in line_rows if row[1]})
-        excluded = {product.id for product in products if rule and rule._is_line_excluded(product)}
-        lines = {}
-        origin_ids = set()
-        for order_id, product_id, amount, discount, origin_id in line_rows:
-            lines.setdefault(order_id, []).append(adoption.ReplayLine(
-                amount=amount or 0.0, discount=discount or 0.0, excluded=product_id in excluded,
-                refunded_order_id=origin_id,
-            ))
-            if origin_id:
-                origin_ids.add(origin_id)
-        origins, origin_partner = self._vip_replay_origins(origin_ids)
-        cr.execute(
-            f"""
-            SELECT partner_id, id, date_order, (date_order AT TIME ZONE 'UTC' AT TIME ZONE {order_tz})::date,
-                   amount_total
-              FROM pos_order o
-             WHERE partner_id = ANY(%(partners)s) AND company_id = %(company)s
-               AND state IN ('paid', 'done', 'invoiced')
-             ORDER BY date_order, id
-            """,
-            {"vip_tz": company._vip_tz(), "partners": fast_ids, "company": company.id},
-        )
-        purchases = {}
-        for partner_id, order_id, stamp, day, amount in cr.fetchall():
-            purchases.setdefault(partner_id, []).append(
-                (stamp, level_engine.Purchase(date=day, amount=amount, order_id=order_id)))
-        cr.execute(
-            """
-            SELECT id, COALESCE(vip_state, 'none'), vip_level_id, vip_level_since, vip_level_valid_until,
-                   COALESCE(vip_points_balance, 0), vip_birthday, vip_advisor_id, company_id, phone,
-                   vip_last_purchase_date
-              FROM res_partner WHERE id = ANY(%s)
-            """,
-            [fast_ids],
-        )
-        partners = {row[0]: row for row in cr.fetchall()}
-        members = []
-        for member_id in fast_ids:
-            (_id, state, level_id, since, until, balance, birthday, advisor_id, partner_company, phone,
-             last_purchase) = partners[member_id]
-            member_orders = [heads[order_id] for order_id in orders[member_id]]
-            refers = {line.refunded_order_id for order_id in orders[member_id]
-                      for line in lines.get(order_id, []) if line.refunded_order_id}
-            needs_enrolment = state == "none" and config.auto_enrol
-            if (any(head[1] not in (None, member_id) or head[7] for head in member_orders)
-                    or any(origin_partner.get(origin) != member_id for origin in refers)
-                    or (partner_company and partner_company != company.id)
-                    or (needs_enrolment and phone and not profile_engine.is_valid_phone(phone))):
-                slow.add(member_id)  # redeemed points, someone else's order, a phone the enrolment refuses
-                continue
-            members.append(adoption.ReplayMember(
-                id=member_id,
-                state=level_engine.MemberState(level_id or None, since or None, until or None, state),
-                orders=tuple(
-                    adoption.ReplayOrder(
-                        id=head[0], stamp=head[2], day=head[3], amount_total=head[4] or 0.0,
-                        customer_id=head[1], shop_id=head[5], user_id=head[6],
-                        lines=tuple(lines.get(head[0], ())),
-                    )
-                    for head in member_orders
-                ),
-                purchases=tuple(purchases.get(member_id, ())),
-                origins={origin: origins[origin] for origin in refers},
-                birthday=birthday or None,
-                advisor_id=advisor_id,
-                last_purchase=last_purchase or None,
-                balance=balance,
-            ))
-        return members, sorted(slow)
-
-    def _vip_replay_origins(self, origin_ids):
-        """Returned orders: (engine origins with every paid return of them, their customers)."""
-        if not origin_ids:
-            return {}, {}
-        cr = self.env.cr
-        cr.execute("SELECT id, name, amount_total, partner_id FROM pos_order WHERE id = ANY(%s)", [list(origin_ids)])
-        heads = cr.fetchall()
-        cr.execute(
-            """
-            SELECT rl.order_id, ro.date_order, l.price_subtotal_incl
-              FROM pos_order_line l
-              JOIN pos_order_line rl ON rl.id = l.refunded_orderline_id
-              JOIN pos_order ro ON ro.id = l.order_id
-             WHERE rl.order_id = ANY(%s) AND ro.state IN ('paid', 'done', 'invoiced')
-            """,
-            [list(origin_ids)],
-        )
-        returns = {}
-        for origin_id, stamp, amount in cr.fetchall():
-            returns.setdefault(origin_id, []).append(adoption.ReplayReturn(stamp=stamp, amount=amount or 0.0))
-        origins = {
-            origin_id: adoption.ReplayOrigin(name=name, amount_total=total or 0.0,
-                                             returns=tuple(returns.get(origin_id, ())))
-            for origin_id, name, total, _partner in heads
-        }
-        return origins, {origin_id: partner for origin_id, _n, _t, partner in heads}
-
-    def _vip_simulate_member(self, member, config, today):
-        start = self.date_from
-        if member.state.level_id is None and member.orders:
-            start = max(start, min(order.day for order in member.orders))  # no level: no night can act
-        return adoption.replay_member(member, config, start, today)
-
-    def _vip_write_replays(self, results):
-        """Write the replayed members: ledger entries, level history, orders, members."""
-        if not results:
-            return
-        cr = self.env.cr
-        company = self.company_id
-        uid = self.env.uid
-        partner_model = self.env["res.partner"].sudo()
-        partner_model.browse(list(results)).flush_recordset()
-        # Cards for the members enrolled by the replay, from the same sequence as the till.
-        enrolled = partner_model.browse(sorted(i for i, result in results.items() if result.enrolment))
-        cards = {partner.id: partner.vip_card_number for partner in enrolled if partner.vip_card_number}
-        without = [partner.id for partner in enrolled if not partner.vip_card_number]
-        cards.update(zip(without, partner_model._vip_next_card_numbers(len(without)), strict=True))
-        if cards:
-            cr.execute(
-                "SELECT vip_card_number FROM res_partner WHERE vip_card_number = ANY(%s) AND NOT (id = ANY(%s))"
-                " AND (company_id = %s OR company_id IS NULL)",
-                [list(cards.values()), list(cards), company.id],
-            )
-            taken = [r[0] for r in cr.fetchall()]
-            if taken:
-                raise UserError(_("Card numbers already in use: %s", ", ".join(taken)))
-        entries = [(member_id, entry) for member_id in sorted(results) for entry in results[member_id].entries]
-        if entries:
-            # Ids drawn first, in event order, so reversals and expiries can name their lots.
-            cr.execute("SELECT nextval('vip_points_entry_id_seq') FROM generate_series(1, %s)", [len(entries)])
-            new_ids = sorted(r[0] for r in cr.fetchall())
-            entry_ids = {(member_id, entry.key): new_id
-                         for (member_id, entry), new_id in zip(entries, new_ids, strict=True)}
-            rows = [
-                (entry_ids[member_id, entry.key], member_id, entry.date, entry.points, entry.entry_type,
-                 entry.expiry_date, entry.remaining, entry.order_id, entry_ids.get((member_id, entry.reversed_key)),
-                 entry.description)
-                for member_id, entry in entries
-            ]
-            cr.execute(
-                """
-                INSERT INTO vip_points_entry (id, partner_id, date, points, entry_type, expiry_date, remaining,
-                                              pos_order_id, reversed_entry_id, rule_description, company_id,
-                                              user_id, is_history_rebuild, create_uid, create_date,
-                                              write_uid, write_date)
-                SELECT e.*, %s, %s, TRUE, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC'
-                  FROM unnest(%s::int[], %s::int[], %s::date[], %s::int[], %s::varchar[], %s::date[], %s::int[],
-                              %s::int[], %s::int[], %s::varchar[]) AS e
-                """,
-                [company.id, uid, uid, uid, *(list(column) for column in zip(*rows, strict=True))],
-            )
-        moves = [(member_id, move) for member_id in sorted(results) for move in results[member_id].moves]
-        if moves:
-            cr.execute(
-                """
-                INSERT INTO vip_level_history (partner_id, company_id, from_level_id, to_level_id, date, reason,
-                                               rule_description, pos_order_id, user_id, is_history_rebuild,
-                                               create_uid, create_date, write_uid, write_date)
-                SELECT h.partner_id, %(company)s, h.from_level, h.to_level, h.date, h.reason, h.description,
-                       h.order_id, %(uid)s, TRUE, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-                  FROM unnest(%(partner)s::int[], %(from_level)s::int[], %(to_level)s::int[], %(date)s::date[],
-                              %(reason)s::varchar[], %(description)s::varchar[], %(order)s::int[])
-                       AS h(partner_id, from_level, to_level, date, reason, description, order_id)
-                """,
-                {
-                    "company": company.id, "uid": uid,
-                    "partner": [m for m, _mv in moves],
-                    "from_level": [mv.from_level_id for _m, mv in moves],
-                    "to_level": [mv.decision.level_id for _m, mv in moves],
-                    "date": [mv.date for _m, mv in moves],
-                    "reason": [mv.decision.reason for _m, mv in moves],
-                    "description": [mv.decision.rule_description for _m, mv in moves],
-                    "order": [mv.order_id for _m, mv in moves],
-                },
-            )
-        earned = [(order_id, points) for result in results.values() for order_id, points in result.earned.items()]
-        if earned:
-            cr.execute(
-                """
-                UPDATE pos_order o SET vip_processed = TRUE, vip_points_earned = e.points,
-                       write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
-                  FROM unnest(%s::int[], %s::int[]) AS e(id, points) WHERE o.id = e.id
-                """,
-                [uid, [o for o, _p in earned], [p for _o, p in earned]],
-            )
-        self._vip_write_members(results, cards)
-
-    def _vip_write_members(self, results, cards):
-        cr = self.env.cr
-        ids = sorted(results)
-        cr.execute(
-            """
-            UPDATE res_partner p SET vip_state = m.state, vip_level_id = m.level_id, vip_level_since = m.since,
-                   vip_level_valid_until = m.until, vip_points_balance = m.balance,
-                   write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
-              FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::date[], %s::date[], %s::int[])
-                   AS m(id, state, level_id, since, until, balance)
-             WHERE p.id = m.id
-            """,
-            [self.env.uid, ids,
-             [results[i].state.state for i in ids], [results[i].state.level_id for i in ids],
-             [results[i].state.level_since for i in ids], [results[i].state.valid_until for i in ids],
-             [results[i].balance for i in ids]],
-        )
-        enrolled = [i for i in ids if results[i].enrolment]
-        if enrolled:
-            cr.execute(
-                """
-                UPDATE res_partner p SET vip_enrol_date = m.day, vip_enrol_shop_id = m.shop,
-                       vip_advisor_id = m.advisor, vip_card_number = m.card
-                  FROM unnest(%s::int[], %s::date[], %s::int[], %s::int[], %s::varchar[])
-                       AS m(id, day, shop, advisor, card)
-                 WHERE p.id = m.id
-                """,
-                [enrolled, [results[i].enrolment[0] for i in enrolled], [results[i].enrolment[1] for i in enrolled],
-                 [results[i].enrolment[2] for i in enrolled], [cards[i] for i in enrolled]],
-            )
-        counted = [i for i in ids if results[i].stats]
-        if counted:
-            cr.execute(
-                """
-                UPDATE res_partner p SET vip_lifetime_spend = m.spend, vip_last_purchase_date = m.last,
-                       vip_purchase_count = m.count
-                  FROM unnest(%s::int[], %s::numeric[], %s::date[], %s::int[]) AS m(id, spend, last, count)
-                 WHERE p.id = m.id
-                """,
-                [counted, [results[i].stats[0] for i in counted], [results[i].stats[1] for i in counted],
-                 [results[i].stats[2] for i in counted]],
-            )
-        partners = self.env["res.partner"].sudo().browse(ids)
-        fnames = [
-            "vip_state", "vip_level_id", "vip_level_since", "vip_level_valid_until", "vip_points_balance",
-            "vip_enrol_date", "vip_enrol_shop_id", "vip_advisor_id", "vip_card_number",
-            "vip_lifetime_spend", "vip_last_purchase_date", "vip_purchase_count", "write_uid", "write_date",
-        ]
-        partners.invalidate_recordset(fnames)
-        self.env["pos.order"].invalidate_model(["vip_processed", "vip_points_earned"])
-        self.env["vip.points.entry"].invalidate_model()
-        self.env["vip.level.history"].invalidate_model()
-        # Stored fields computed from these (completeness, complaint priority...) follow.
-        partners.modified(fnames)
-        self.env.flush_all()
-
-    def _vip_replay_member(self, partner, order_ids, today, specs, policy):
-        """Replay one member's orders with the nightly runs between them; returns orders replayed."""
-        company = self.company_id
-        orders = self.env["pos.order"].browse(order_ids)
-        by_id = {order.id: order for order in orders}
-        order_days = [(order.id, order._vip_order_date()) for order in orders]
-        order_days_by_id = dict(order_days)
-        rule = self.env["vip.points.rule"]._for_company(company)
-        first_day = min((d for _i, d in order_days), default=self.date_from)
-        start = self.date_from if partner.vip_level_id else max(first_day, self.date_from)
-        # All paid orders as purchases; each nightly run sees the ones before its day.
-        purchases = partner._vip_purchases([partner.id], company)[partner.id]
-        entry_model = self.env["vip.points.entry"]
-        next_expiry = self._vip_next_expiry(partner)
-        lowest_id = level_engine.sort_levels(specs)[0].id if specs else None
-        count = 0
-        for kind, value in adoption.replay_plan(order_days, start, today):
-            if kind == "order":
-                order = by_id[value]
-                order.with_context(vip_replay_until=order.date_order)._vip_process_paid()
-                # Only an earned lot can bring the next expiry forward; a stale (early) value
-                # merely makes the next night look for due lots and find none.
-                lot_expiry = rule._expiry_date(order_days_by_id[order.id]) if rule else None
-                if lot_expiry and (not next_expiry or lot_expiry < next_expiry):
-                    next_expiry = lot_expiry
-                count += 1
-                continue
-            day = value
-            if next_expiry and next_expiry < day:
-                self._vip_expire_member(partner, day, entry_model)
-                next_expiry = self._vip_next_expiry(partner)
-            if level_engine.nightly_candidate(
-                partner._vip_member_state(), partner.vip_last_purchase_date or None, day, policy,
-                lowest_id, partner.vip_level_id.is_permanent,
-            ):
-                decision = level_engine.evaluate_nightly(
-                    specs, partner._vip_member_state(), adoption.purchases_before(purchases, day),
-                    partner.vip_points_balance, day, policy,
-                )
-                if decision:
-                    partner._vip_apply_decision(decision, day)
-        return count
-
-    def _vip_next_expiry(self, partner):
-        lots = self.env["vip.points.entry"]._vip_open_lots([partner.id]).get(partner.id, [])
-        return min((lot.expiry_date for lot in lots if lot.expiry_date), default=None)
-
-    def _vip_expire_member(self, partner, day, entry_model):
-        """What the nightly expiry posts for this member's lots due before ``day``."""
-        lots = entry_model._vip_open_lots([partner.id]).get(partner.id, [])
-        by_id = {lot.id: lot for lot in lots}
-        label = self.env._("pts earned %(date)s expired after %(expiry)s")
-        entry_model._vip_post([
-            {
-                "partner_id": partner.id,
-                "company_id": self.company_id.id,
-                "date": day,
-                "points": -remaining,
-                "entry_type": "expire",
-                "reversed_entry_id": lot_id,
-                "rule_description": points_engine.expiry_description(
-                    label, remaining, by_id[lot_id].date, by_id[lot_id].expiry_date),
-            }
-            for lot_id, remaining in sorted(points_engine.expired_lots(lots, day))  # in lot order, as the cron
-        ])
-
-    def _vip_stats(self, done_ids, skipped, failed, replayed, log):
-        per_level, outstanding = {}, 0
-        if done_ids:
-            self.env["res.partner"].flush_model(["vip_level_id", "vip_points_balance"])
-            self.env.cr.execute(
-                """
-                SELECT p.vip_level_id, count(*), COALESCE(sum(p.vip_points_balance), 0)
-                  FROM res_partner p WHERE p.id = ANY(%s) GROUP BY p.vip_level_id
-                """,
-                [done_ids],
-            )
-            levels = self.env["vip.level"].sudo().with_context(active_test=False)
-            for level_id, count, points in self.env.cr.fetchall():
-                name = levels.browse(level_id).name if level_id else _("No level")
-                per_level[name] = per_level.get(name, 0) + count
-                outstanding += points
-        summary = "\n".join(f"{name}: {count}" for name, count in sorted(per_level.items()))
-        return {
-            "members_count": len(done_ids),
-            "orders_count": replayed,
-            "skipped_count": len(skipped),
-            "failed_count": len(failed),
-            "points_outstanding": outstanding,
-            "level_summary": summary or _("Nothing to rebuild."),
-            "member_ids": [fields.Command.set(done_ids)],
-            "log": "\n".join(log),
-        }
+        return self.job_id._vip_form_action()

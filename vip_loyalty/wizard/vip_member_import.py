@@ -1,32 +1,9 @@
 import base64
-import logging
 
 from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..engine import adoption
-from ..engine import levels as level_engine
-
-_logger = logging.getLogger(__name__)
-
-# Import column -> res.partner field.
-PROFILE_FIELDS = {
-    "email": "email",
-    "gender": "vip_gender",
-    "clothing_size": "vip_clothing_size",
-    "shoe_size": "vip_shoe_size",
-    "body_shape": "vip_body_shape",
-    "work": "vip_work",
-    "family": "vip_family",
-    "personality": "vip_personality",
-    "consumption_habits": "vip_consumption_habits",
-    "dress_preferences": "vip_dress_preferences",
-    "hobbies": "vip_hobbies",
-    "lifestyle": "vip_lifestyle",
-    "service_style": "vip_service_style",
-    "accepts_promotions": "vip_accepts_promotions",
-    "values": "vip_values",
-}
 
 
 class VipMemberImport(models.TransientModel):
@@ -92,7 +69,7 @@ class VipMemberImport(models.TransientModel):
         members = partner_model.search([("vip_state", "!=", "none"), ("phone", "!=", False)])
         taken_phones = {adoption.phone_key(p.phone) for p in members}
         parsed, errors = adoption.validate_import(
-            header, rows, levels, advisors, taken_cards, taken_phones, today=fields.Date.context_today(self),
+            header, rows, levels, advisors, taken_cards, taken_phones, today=self.company_id._vip_today(),
         )
         return parsed, errors, advisors
 
@@ -101,6 +78,7 @@ class VipMemberImport(models.TransientModel):
     def _vip_check_rights(self):
         if not self.env.user.has_group("vip_loyalty.group_vip_manager"):
             raise AccessError(_("Only VIP Managers can import members."))
+        self.env["vip.job"]._vip_check_company(self.company_id)
 
     def _vip_reopen(self):
         return {
@@ -123,64 +101,26 @@ class VipMemberImport(models.TransientModel):
         return self._vip_reopen()
 
     def action_import(self):
+        """Queue the checked rows as a job; up to the programme's "run at once" limit of rows
+        it runs at once and the imported members show here, otherwise the job opens."""
         self.ensure_one()
         self._vip_check_rights()
         parsed, errors, advisors = self._vip_validate()
         if errors:
             raise UserError(_("Nothing was imported; fix these rows first:\n%s", "\n".join(str(e) for e in errors)))
-        partners = self.sudo()._vip_write(parsed, advisors)
+        job = self.env["vip.job"]._vip_queue({
+            "kind": "import",
+            "company_id": self.company_id.id,
+            "file_name": self.file_name or _("file"),
+            "payload": {
+                "rows": [adoption.import_row_to_json(row) for row in parsed],
+                "advisors": {row.advisor: advisors[row.advisor] for row in parsed if row.advisor},
+            },
+            "progress_total": len(parsed),
+        })
+        if len(parsed) > job._vip_inline_limit(self.company_id):
+            return job._vip_start_background()
+        job._vip_run_now()
         self.write({"state": "done", "errors": False, "row_count": len(parsed),
-                    "partner_ids": [fields.Command.set(partners.ids)]})
+                    "partner_ids": [fields.Command.set(job.sudo().member_ids.ids)]})
         return self._vip_reopen()
-
-    def _vip_write(self, parsed, advisors):
-        company = self.company_id
-        today = fields.Date.context_today(self)
-        partner_model = self.env["res.partner"].with_company(company)
-        levels = {lvl.code: lvl for lvl in self.env["vip.level"].search([("company_id", "=", company.id)])}
-        specs = {s.id: s for s in self.env["vip.level"]._specs_for_company(company)}
-        rule = self.env["vip.points.rule"]._for_company(company)
-        customers = partner_model.search([("vip_state", "=", "none"), ("phone", "!=", False)])
-        by_phone = {}
-        for customer in customers:
-            by_phone.setdefault(adoption.phone_key(customer.phone), customer)
-        result = partner_model.browse()
-        ledger = []
-        for row in parsed:
-            vals = {"name": row.name, "phone": row.phone, "vip_card_number": row.card_number}
-            if row.birthday:
-                vals["vip_birthday"] = row.birthday
-            for column, value in row.values.items():
-                vals[PROFILE_FIELDS[column]] = value
-            partner = by_phone.get(adoption.phone_key(row.phone))
-            if partner:
-                partner.write(vals)
-            else:
-                partner = partner_model.create(vals)
-            advisor = self.env["res.users"].browse(advisors[row.advisor]) if row.advisor else None
-            if advisor:
-                partner.vip_advisor_id = advisor
-            partner._vip_enrol(enrol_date=today, advisor=advisor)
-            level = levels.get(row.level_code)
-            if level and level != partner.vip_level_id:
-                spec = specs.get(level.id)
-                partner._vip_apply_decision(level_engine.Decision(
-                    level_id=level.id, reason="manual",
-                    rule_description=_("imported from the VIP list (%s)", self.file_name or _("file")),
-                    valid_until=partner._vip_validity_end(spec, today) if spec else None,
-                    level_since=today, state="active",
-                ), on_date=today)
-            if row.opening_points:
-                ledger.append({
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "date": today,
-                    "points": row.opening_points,
-                    "entry_type": "adjust",
-                    "expiry_date": row.points_expiry or (rule._expiry_date(today) if rule else False),
-                    "rule_description": _("opening balance"),
-                })
-            result |= partner
-        self.env["vip.points.entry"]._vip_post(ledger)
-        _logger.info("vip: imported %s members (%s opening balances)", len(result), len(ledger))
-        return result
