@@ -417,7 +417,7 @@ class PosOrder(models.Model):
             if not partner or partner.vip_state in (False, "none"):
                 continue
             program = self.env["vip.program"]._get_for_company(order.company_id)
-            today = fields.Date.context_today(self)
+            today = order.company_id._vip_today(order.config_id)
             lots = partner._vip_expiring_lots(order.company_id, today, program.pos_expiry_warning_days)
             result.append({
                 "uuid": order.uuid,
@@ -472,4 +472,6 @@ class PosOrder(models.Model):
                         name=partner.name,
                     ),
                 })
-        return self.env["vip.care.log"].sudo()._vip_touch(touches, fields.Date.context_today(self))
+        first = self[:1]
+        today = (first.company_id or self.env.company)._vip_today(first.config_id or None)
+        return self.env["vip.care.log"].sudo()._vip_touch(touches, today)
