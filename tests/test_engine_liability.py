@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vip_loyalty.engine import liability
-from vip_loyalty.engine.liability import Movement, MonthPoints
+from vip_loyalty.engine.liability import MonthPoints, Movement
 
 FAST = settings(max_examples=200, deadline=None)
 
@@ -30,9 +30,13 @@ def test_nothing_new_moves_nothing():
 
 
 def test_changed_estimate_is_one_catchup_line():
-    """Breakage 10% -> 20% on 4,200 outstanding: 4200 × 0.03 × 0.1 = 12.60 released."""
+    """Breakage 10% -> 20% on 4,200 held: 4200 × 0.03 × 0.1 = 12.60 released."""
     lines = liability.month_lines(Movement(), 4200, 0.03, 0.20, booked_cents=11340, estimate_changed=True)
     assert [(line.kind, line.points, line.cents) for line in lines] == [("catchup", 4200, -1260)]
+    # With movement in the month, the catch-up carries the points held before it.
+    lines = liability.month_lines(Movement(redeemed=200), 4000, 0.03, 0.20, booked_cents=11340, estimate_changed=True)
+    assert [(line.kind, line.points, line.cents) for line in lines] == [
+        ("redemption", 200, -480), ("catchup", 4200, -1260)]
 
 
 def test_classify_by_sign():

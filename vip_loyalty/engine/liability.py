@@ -118,7 +118,8 @@ def month_lines(movement, outstanding, point_value, breakage_rate, booked_cents,
     ]
     residual = target_cents(outstanding, point_value, breakage_rate, digits) - booked_cents - sum(
         line.cents for line in lines)
-    lines.append(Line(CATCHUP if estimate_changed else ROUNDING, outstanding, residual))
+    # The catch-up re-measures the points held before this entry.
+    lines.append(Line(CATCHUP if estimate_changed else ROUNDING, outstanding - movement.net, residual))
     return [line for line in lines if line.cents]
 
 
@@ -155,12 +156,13 @@ class ReportRow:
     closing_cents: int
 
 
-def report_rows(opening_points, months, estimates, digits=2):
+def report_rows(opening_points, months, estimates, digits=2, opening_estimate=None):
     """Roll a balance forward month by month, in points and in currency.
 
     ``months`` are MonthPoints in order; ``estimates`` maps each month to the (point value,
     breakage rate) in force then. Each month is valued as the entry values it: the movements at
-    that month's estimate, the closing at the identity, the difference a catch-up.
+    that month's estimate, the closing at the identity, the difference a catch-up. The opening
+    is valued at ``opening_estimate`` (the previous month's), else at the first month's.
     """
     rows = []
     points = opening_points
@@ -168,7 +170,7 @@ def report_rows(opening_points, months, estimates, digits=2):
     for month in months:
         value, rate = estimates[month.month]
         if opening_cents is None:
-            opening_cents = to_cents(points, value, rate, digits)
+            opening_cents = to_cents(points, *(opening_estimate or (value, rate)), digits)
         closing = points + month.earned - month.redeemed - month.expired
         earned_cents = to_cents(month.earned, value, rate, digits)
         redeemed_cents = to_cents(month.redeemed, value, rate, digits)

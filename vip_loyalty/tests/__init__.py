@@ -8,6 +8,8 @@ from . import (
     test_gifts,
     test_i18n,
     test_levels,
+    test_liability,
+    test_liability_screenshot,
     test_membership,
     test_points,
     test_pos_screenshots,
