@@ -4,7 +4,7 @@ import io
 import openpyxl
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..engine import liability as liability_engine
 from .common import VipPosCommon
@@ -180,6 +180,9 @@ class TestPointsLiability(VipPosCommon):
             with self.assertRaises(ValidationError):
                 self.program.with_user(self.vip_manager).breakage_rate = rate
         self.assertEqual(self.program.breakage_rate, 0.10)
+        # A VIP manager without accounting rights still opens the programme (the journal is not theirs to read).
+        form = Form(self.program.with_user(self.vip_manager))
+        self.assertEqual(form.name, self.program.name)
 
     def test_locked_month_posts_nothing(self):
         self.program.write(self.settings)
