@@ -6,7 +6,7 @@
     "author": "vip_loyalty developers",
     "website": "https://example.com/vip_loyalty",
     "license": "LGPL-3",
-    "depends": ["point_of_sale", "mail", "resource", "base_import"],
+    "depends": ["point_of_sale", "account", "mail", "resource", "base_import"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/security.xml",
@@ -57,6 +57,10 @@
         "views/vip_promotion_views.xml",
         "views/vip_birthday_list_views.xml",
         "views/vip_care_log_views.xml",
+        "data/vip_liability_data.xml",
+        "views/vip_program_liability_views.xml",
+        "views/vip_liability_views.xml",
+        "report/vip_liability_report.xml",
     ],
     "demo": ["demo/vip_demo.xml", "demo/vip_complaint_demo.xml"],
     "assets": {

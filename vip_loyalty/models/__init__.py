@@ -1,4 +1,6 @@
 from . import (
+    account_move,
+    account_move_line,
     pos_config,
     pos_order,
     pos_order_line,

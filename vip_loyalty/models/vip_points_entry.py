@@ -55,6 +55,10 @@ class VipPointsEntry(models.Model):
         default=lambda self: bool(self.env.context.get("vip_history_rebuild")),
         help="Written by the rebuild from past POS orders, not by a live sale.",
     )
+    vip_liability_move_id = fields.Many2one(
+        "account.move", string="Liability Entry", index="btree_not_null", ondelete="set null", readonly=True,
+        copy=False, help="The month-end points liability entry that counted this one (set by that posting only).",
+    )
 
     _sql_constraints = [
         ("points_not_zero", "CHECK(points <> 0)", "A ledger entry must move points."),

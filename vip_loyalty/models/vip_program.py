@@ -2,12 +2,17 @@ import logging
 
 from odoo import Command, api, fields, models, tools
 from odoo.addons.base.models.res_partner import _tz_get
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import care as care_engine
 from ..engine import levels as level_engine
+from ..engine import liability as liability_engine
 
 _logger = logging.getLogger(__name__)
+
+ACCOUNTANT_GROUPS = ("account.group_account_manager", "account.group_account_user")
+REPORT_GROUPS = (*ACCOUNTANT_GROUPS, "account.group_account_readonly", "vip_loyalty.group_vip_manager")
+LEDGER_COLUMNS = (liability_engine.DEFERRAL, liability_engine.REDEMPTION, liability_engine.BREAKAGE)
 
 # Per-company defaults a company without them copies from the shipped records (xml ids of this
 # module), in this order: gift rules point at the levels and holidays copied before them.
@@ -272,3 +277,323 @@ class VipProgram(models.Model):
             big_purchase_call_days=program.care_big_purchase_call_days,
             month_call_days=program.care_month_call_days,
         )
+
+    # -- points liability (issue 16): IFRS 15 contract liability with breakage ------------
+    # A programme without a liability journal posts nothing: the feature is off.
+
+    liability_account_id = fields.Many2one(
+        "account.account", string="Points Liability Account", copy=False, check_company=True,
+        domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
+        help="Contract liability for the points members hold (credited when points are earned).",
+    )
+    revenue_account_id = fields.Many2one(
+        "account.account", string="Points Revenue Account", copy=False, check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Revenue deferred when points are earned and recognised when they are redeemed or expire.",
+    )
+    liability_journal_id = fields.Many2one(
+        "account.journal", string="Points Liability Journal", copy=False, check_company=True,
+        domain="[('type', '=', 'general')]",
+        help="Miscellaneous journal of the month-end entries. Leave empty to post nothing.",
+    )
+    point_value = fields.Float(
+        string="Value of One Point", digits=(16, 6),
+        compute="_compute_point_value", store=True, readonly=False, precompute=True,
+        help="What a point is worth to a member; by default its cash value at the till.",
+    )
+    breakage_rate = fields.Float(
+        string="Expected Breakage", digits=(16, 4),
+        help="Share of points expected never to be redeemed, from 0 to 1 (0.10 = 10%). Changing it "
+             "catches up the whole liability in the month of the change.",
+    )
+    liability_start_date = fields.Date(
+        copy=False,
+        help="First month posted. Points held before it are brought in once, on their own line.",
+    )
+    observed_breakage_12 = fields.Float(
+        string="Observed Breakage (12 months)", compute="_compute_observed_breakage", digits=(16, 4),
+        help="Points expired ÷ points that left the ledger over the last 12 months.",
+    )
+    observed_breakage_24 = fields.Float(
+        string="Observed Breakage (24 months)", compute="_compute_observed_breakage", digits=(16, 4),
+    )
+    liability_move_count = fields.Integer(compute="_compute_liability_move_count")
+
+    @api.depends("company_id")
+    def _compute_point_value(self):
+        for program in self:
+            if not program.point_value:
+                rule = self.env["vip.points.rule"]._for_company(program.company_id)
+                if rule and rule.cash_points_block:
+                    program.point_value = rule.cash_block_value / rule.cash_points_block
+
+    @api.depends("company_id")
+    def _compute_observed_breakage(self):
+        for program in self:
+            end = liability_engine.month_end(program.company_id._vip_today())
+            program.observed_breakage_12 = program._vip_observed_breakage(end, 12)
+            program.observed_breakage_24 = program._vip_observed_breakage(end, 24)
+
+    def _compute_liability_move_count(self):
+        counts = dict(self.env["account.move"].sudo()._read_group(
+            [("vip_program_id", "in", self.ids)], ["vip_program_id"], ["__count"]))
+        for program in self:
+            program.liability_move_count = counts.get(program, 0)
+
+    @api.constrains("breakage_rate")
+    def _check_breakage_rate(self):
+        for program in self:
+            if not liability_engine.check_breakage_rate(program.breakage_rate):
+                raise ValidationError(self.env._(
+                    "The expected breakage is a share between 0%% and 100%% (0 to 1), not %(rate)s.",
+                    rate=program.breakage_rate))
+
+    @api.constrains("point_value")
+    def _check_point_value(self):
+        for program in self:
+            if program.point_value < 0:
+                raise ValidationError(self.env._("The value of one point cannot be negative."))
+
+    @api.constrains("liability_account_id", "revenue_account_id")
+    def _check_liability_accounts(self):
+        for program in self:
+            if program.liability_account_id and program.liability_account_id.internal_group != "liability":
+                raise ValidationError(self.env._("The points liability account must be a liability account."))
+            if program.revenue_account_id and program.revenue_account_id.internal_group != "income":
+                raise ValidationError(self.env._("The points revenue account must be an income account."))
+
+    # -- reading the ledger ------------------------------------------------------------
+
+    def _vip_observed_breakage(self, end, months):
+        """Points expired ÷ points that left the ledger in the ``months`` months up to ``end``."""
+        self.ensure_one()
+        start = liability_engine.add_months(liability_engine.month_start(end), 1 - months)
+        self.env["vip.points.entry"].flush_model(["points", "entry_type", "date", "company_id"])
+        self.env.cr.execute(
+            """
+            SELECT entry_type = 'expire', -SUM(points) FROM vip_points_entry
+             WHERE company_id = %s AND points < 0 AND date >= %s AND date <= %s
+             GROUP BY 1
+            """,
+            [self.company_id.id, start, end],
+        )
+        left = dict(self.env.cr.fetchall())
+        return liability_engine.observed_breakage(left.get(True, 0), sum(left.values()))
+
+    def _vip_ledger_months(self, date_to, by_shop=False):
+        """Ledger points per month (and shop) up to ``date_to``: {(month, shop_id): [earned, redeemed, expired]}.
+
+        A movement belongs to the shop of its order, else to the shop of the lot it burns (an
+        expiry), else to the member's enrolment shop.
+        """
+        self.ensure_one()
+        self.env["vip.points.entry"].flush_model()
+        shop = "COALESCE(o.config_id, lo.config_id, p.vip_enrol_shop_id)" if by_shop else "NULL::int"
+        self.env.cr.execute(
+            f"""
+            SELECT date_trunc('month', e.date)::date, {shop}, e.entry_type = 'expire', SIGN(e.points), SUM(e.points)
+              FROM vip_points_entry e
+              JOIN res_partner p ON p.id = e.partner_id
+              LEFT JOIN pos_order o ON o.id = e.pos_order_id
+              LEFT JOIN vip_points_entry lot ON lot.id = e.reversed_entry_id
+              LEFT JOIN pos_order lo ON lo.id = lot.pos_order_id
+             WHERE e.company_id = %s AND e.date <= %s
+             GROUP BY 1, 2, 3, 4
+            """,  # noqa: S608 - the interpolated part is one of two constant expressions
+            [self.company_id.id, date_to],
+        )
+        result = {}
+        for month, shop_id, is_expire, sign, points in self.env.cr.fetchall():
+            kind = liability_engine.classify("expire" if is_expire else "", int(sign))
+            row = result.setdefault((month, shop_id), [0, 0, 0])
+            row[LEDGER_COLUMNS.index(kind)] += abs(points)
+        return result
+
+    def _vip_booked_cents(self, date_to):
+        """Liability posted by this programme's entries up to ``date_to``, in minor units."""
+        self.ensure_one()
+        self.env["account.move.line"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT COALESCE(SUM(l.credit - l.debit), 0)
+              FROM account_move_line l
+              JOIN account_move m ON m.id = l.move_id
+              JOIN account_account a ON a.id = l.account_id
+             WHERE m.vip_program_id = %s AND m.state = 'posted' AND m.date <= %s
+               AND l.vip_liability_kind IS NOT NULL AND a.account_type LIKE 'liability%%'
+            """,
+            [self.id, date_to],
+        )
+        return round(self.env.cr.fetchone()[0] * 10 ** self.company_id.currency_id.decimal_places)
+
+    def _vip_liability_moves(self, month=None):
+        domain = [("vip_program_id", "=", self.id), ("state", "=", "posted")]
+        if month:
+            domain.append(("vip_liability_month", "=", month))
+        return self.env["account.move"].sudo().search(domain, order="date desc, id desc")
+
+    # -- posting -----------------------------------------------------------------------
+
+    def _vip_check_liability_access(self):
+        if not self.env.su and not any(self.env.user.has_group(g) for g in ACCOUNTANT_GROUPS):
+            raise AccessError(self.env._("Only accountants post the points liability."))
+
+    def _vip_check_liability_settings(self):
+        self.ensure_one()
+        missing = [
+            self._fields[name].get_description(self.env)["string"]
+            for name in ("liability_account_id", "revenue_account_id", "liability_journal_id", "liability_start_date")
+            if not self[name]
+        ]
+        if missing:
+            raise UserError(self.env._(
+                "Set the points liability settings of %(program)s first: %(missing)s.",
+                program=self.display_name, missing=", ".join(missing)))
+        if not self.point_value:
+            raise UserError(self.env._("Set the value of one point before posting the points liability."))
+        if not liability_engine.check_breakage_rate(self.breakage_rate):
+            raise ValidationError(self.env._("The expected breakage must be between 0% and 100%."))
+
+    def _vip_post_liability(self, month):
+        """Post (or find) the points liability entry of ``month`` (any date in it) and return it.
+
+        Months from the last one posted (or the start date) up to ``month`` are posted in order;
+        running a month again posts only what the ledger gained since, as a new entry. An empty
+        recordset means the month moved nothing.
+        """
+        self.ensure_one()
+        self._vip_check_liability_access()
+        program = self.sudo()
+        program = program.with_company(program.company_id)
+        program._vip_check_liability_settings()
+        month = liability_engine.month_start(fields.Date.to_date(month))
+        start = liability_engine.month_start(program.liability_start_date)
+        if month < start:
+            raise UserError(self.env._(
+                "The points liability starts in %(start)s; %(month)s is before it.",
+                start=start.strftime("%Y-%m"), month=month.strftime("%Y-%m")))
+        if month > program.company_id._vip_today():
+            raise UserError(self.env._("%(month)s has not begun.", month=month.strftime("%Y-%m")))
+        # One posting at a time per programme: two would count the same entries.
+        self.env.cr.execute("SELECT id FROM vip_program WHERE id = %s FOR NO KEY UPDATE", [program.id])
+        last = program._vip_liability_moves()[:1].vip_liability_month
+        if last and month < last:
+            raise UserError(self.env._(
+                "The points liability is posted up to %(last)s; %(month)s is closed. Ledger entries "
+                "dated in it that came late are counted in the next month's entry.",
+                last=last.strftime("%Y-%m"), month=month.strftime("%Y-%m")))
+        months = liability_engine.months_between(
+            liability_engine.next_month(last) if last and last < month else (last or start), month)
+        company = program.company_id
+        for each in months:
+            violated = company._get_lock_date_violations(
+                liability_engine.month_end(each), fiscalyear=True, sale=False, purchase=False, tax=False, hard=True)
+            if violated:
+                raise UserError(self.env._(
+                    "%(month)s is locked in accounting (%(locks)s): nothing was posted.",
+                    month=each.strftime("%Y-%m"), locks=company._format_lock_dates(violated)))
+        for each in months:
+            program._vip_post_liability_month(each)
+        return program._vip_liability_moves(month)[:1]
+
+    def _vip_post_liability_month(self, month):
+        """One month's entry for the ledger entries not yet counted; nothing when nothing moved."""
+        self.ensure_one()
+        end = liability_engine.month_end(month)
+        start = self.liability_start_date
+        self.env["vip.points.entry"].flush_model()
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT e.date < %(start)s, e.entry_type = 'expire', SIGN(e.points), SUM(e.points), array_agg(e.id)
+              FROM vip_points_entry e
+              LEFT JOIN account_move m ON m.id = e.vip_liability_move_id
+             WHERE e.company_id = %(company)s AND e.date <= %(end)s
+               AND (e.vip_liability_move_id IS NULL OR m.state <> 'posted')
+             GROUP BY 1, 2, 3
+            """,
+            {"company": self.company_id.id, "start": start, "end": end},
+        )
+        counts = {liability_engine.OPENING: 0, liability_engine.DEFERRAL: 0,
+                  liability_engine.REDEMPTION: 0, liability_engine.BREAKAGE: 0}
+        entry_ids = []
+        for before_start, is_expire, sign, points, ids in cr.fetchall():
+            entry_ids += ids
+            if before_start:
+                counts[liability_engine.OPENING] += points
+            else:
+                counts[liability_engine.classify("expire" if is_expire else "", int(sign))] += abs(points)
+        movement = liability_engine.Movement(
+            opening=counts[liability_engine.OPENING], earned=counts[liability_engine.DEFERRAL],
+            redeemed=counts[liability_engine.REDEMPTION], expired=counts[liability_engine.BREAKAGE])
+        cr.execute("SELECT COALESCE(SUM(points), 0) FROM vip_points_entry WHERE company_id = %s AND date <= %s",
+                   [self.company_id.id, end])
+        outstanding = cr.fetchone()[0]
+        previous = self._vip_liability_moves()[:1]
+        changed = bool(previous) and (
+            previous.vip_point_value != self.point_value or previous.vip_breakage_rate != self.breakage_rate)
+        currency = self.company_id.currency_id
+        lines = liability_engine.month_lines(
+            movement, outstanding, self.point_value, self.breakage_rate, self._vip_booked_cents(end),
+            estimate_changed=changed, digits=currency.decimal_places)
+        if not lines:
+            _logger.info("vip: points liability %s of %s: nothing to post", month, self.company_id.name)
+            return self.env["account.move"]
+        move = self.env["account.move"].create({
+            "move_type": "entry",
+            "journal_id": self.liability_journal_id.id,
+            "company_id": self.company_id.id,
+            "date": end,
+            "ref": self.env._("VIP points liability %(month)s", month=month.strftime("%Y-%m")),
+            "vip_program_id": self.id,
+            "vip_liability_month": month,
+            "vip_point_value": self.point_value,
+            "vip_breakage_rate": self.breakage_rate,
+            "line_ids": [cmd for line in lines for cmd in self._vip_line_commands(line, currency)],
+        })
+        move.action_post()
+        if entry_ids:
+            # The ledger is append-only; this link is its one bookkeeping column, set here only.
+            cr.execute("UPDATE vip_points_entry SET vip_liability_move_id = %s WHERE id = ANY(%s)",
+                       [move.id, entry_ids])
+            self.env["vip.points.entry"].invalidate_model(["vip_liability_move_id"])
+        _logger.info("vip: points liability %s of %s: posted %s covering %s ledger entries",
+                     month, self.company_id.name, move.name, len(entry_ids))
+        return move
+
+    def _vip_line_commands(self, line, currency):
+        """The two move lines of one engine line: liability and revenue, each with its points."""
+        amount = line.cents / 10 ** currency.decimal_places
+        labels = dict(self.env["account.move.line"]._fields["vip_liability_kind"]._description_selection(self.env))
+        name = self.env._("%(kind)s: %(points)s points", kind=labels[line.kind], points=line.points)
+        common = {"name": name, "vip_points": line.points, "vip_liability_kind": line.kind}
+        return [
+            Command.create({**common, "account_id": self.liability_account_id.id,
+                            "debit": max(-amount, 0.0), "credit": max(amount, 0.0)}),
+            Command.create({**common, "account_id": self.revenue_account_id.id,
+                            "debit": max(amount, 0.0), "credit": max(-amount, 0.0)}),
+        ]
+
+    @api.model
+    def _cron_liability_month_end(self, today=None):
+        """Post last month's points liability for every company that keeps one."""
+        programs = self.sudo().search([("liability_journal_id", "!=", False)])
+        for done, program in enumerate(programs, start=1):
+            month = liability_engine.add_months(
+                liability_engine.month_start(today or program.company_id._vip_today()), -1)
+            if program.liability_start_date and liability_engine.month_start(program.liability_start_date) > month:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    move = program._vip_post_liability(month)
+            except (UserError, ValidationError) as error:
+                _logger.warning("vip: points liability %s of %s not posted: %s", month, program.company_id.name, error)
+                continue
+            _logger.info("vip: points liability %s of %s: %s", month, program.company_id.name, move.name or "-")
+            self.env["res.partner"]._vip_commit_batch(done=done, remaining=len(programs) - done)
+
+    def action_vip_liability_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_journal_line")
+        action.update({"domain": [("vip_program_id", "=", self.id)], "context": {"create": False}})
+        return action

@@ -10,6 +10,8 @@ from . import (
     test_i18n,
     test_jobs,
     test_levels,
+    test_liability,
+    test_liability_screenshot,
     test_local_day,
     test_membership,
     test_nightly_chatter,
