@@ -2,13 +2,16 @@
 ODOO_SRC ?= $(HOME)/odoo-18.0
 export ODOO_SRC
 
-.PHONY: run test stop odoo venv lint clean
+.PHONY: run test host-tests stop odoo venv lint clean
 
 run:            ## Odoo on http://localhost:8069 with point_of_sale, vip_loyalty and demo data
 	@bash tools/run.sh
 
 test:           ## pure tier always; Odoo tier when an Odoo 18.0 tree is found
 	@bash tools/test.sh
+
+host-tests:     ## Odoo's own POS tests with and without vip_loyalty; fails when they differ (long)
+	@bash tools/host_tests.sh
 
 stop:           ## stop the private PostgreSQL cluster
 	@bash tools/pg.sh stop
