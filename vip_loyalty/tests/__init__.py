@@ -14,5 +14,6 @@ from . import (
     test_pos_terminal,
     test_pos_tour,
     test_segmentation,
+    test_system_step,
     test_tour,
 )
