@@ -2,7 +2,7 @@
 ODOO_SRC ?= $(HOME)/odoo-18.0
 export ODOO_SRC
 
-.PHONY: run test pytest stop odoo venv lint clean
+.PHONY: run test pytest host-tests stop odoo venv lint clean
 
 run:            ## Odoo on http://localhost:8069 with point_of_sale, vip_loyalty and demo data
 	@bash tools/run.sh
@@ -12,6 +12,9 @@ test:           ## pure tier always; Odoo tier when an Odoo 18.0 tree is found
 
 pytest:         ## Odoo tests by name through pytest-odoo on a prepared database: make pytest T='path::Class::test'
 	@bash tools/pytest_odoo.sh $(T)
+
+host-tests:     ## Odoo's own POS tests with and without vip_loyalty; fails when they differ (long)
+	@bash tools/host_tests.sh
 
 stop:           ## stop the private PostgreSQL cluster
 	@bash tools/pg.sh stop

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vip_loyalty.engine.benefits import BenefitConfig, BenefitLine, apply_benefits, stacked_percent
+from vip_loyalty.engine.benefits import (
+    BenefitConfig,
+    BenefitLine,
+    LineBenefit,
+    apply_benefits,
+    stacked_percent,
+    with_cashier_discount,
+)
 
 FAST = settings(max_examples=200, deadline=None)
 
@@ -150,3 +157,48 @@ def test_birthday_never_makes_an_order_dearer(cfg, lines, on_date):
                    for ln, b in zip(lines, benefits, strict=True))
 
     assert total(with_bd) <= total(without) + 1e-6
+
+
+# Item 8 of issue 13: the cashier's typed discount is never overwritten; the higher one applies.
+
+def test_cashier_discount_higher_than_the_member_benefit_stays():
+    [member] = apply_benefits(SENIOR, [full(559.0)], ORDINARY_DAY)
+    applied = with_cashier_discount(member, 15.0)
+    assert (applied.discount_percent, applied.kind) == (15.0, "cashier")
+
+
+def test_member_benefit_higher_than_the_cashier_discount_applies_with_its_name():
+    [member] = apply_benefits(SENIOR, [full(559.0)], ORDINARY_DAY)
+    applied = with_cashier_discount(member, 2.0)
+    assert applied == member
+    assert applied.label == "Senior discount 5%"
+
+
+def test_tie_keeps_the_named_member_benefit_and_no_typed_discount_changes_nothing():
+    [member] = apply_benefits(SENIOR, [full(559.0)], MEMBER_DAY)
+    assert with_cashier_discount(member, 15.0) == member
+    assert with_cashier_discount(member, 0.0) == member
+
+
+def test_cashier_discount_on_an_item_without_member_benefit():
+    [none] = apply_benefits(SENIOR, [full(300.0, special=True)], ORDINARY_DAY)
+    assert with_cashier_discount(none, 10.0).kind == "cashier"
+    assert with_cashier_discount(none, 0.0).kind == "none"
+
+
+@pytest.mark.parametrize("typed", [-1.0, 100.5])
+def test_a_discount_outside_0_to_100_is_refused(typed):
+    with pytest.raises(ValueError):
+        with_cashier_discount(LineBenefit(5.0, "level", "Senior discount 5%"), typed)
+
+
+@FAST
+@given(
+    member=st.floats(min_value=0, max_value=100, allow_nan=False),
+    typed=st.floats(min_value=0, max_value=100, allow_nan=False),
+)
+def test_the_higher_of_the_two_always_applies(member, typed):
+    benefit = LineBenefit(member, "level" if member else "none", "x")
+    applied = with_cashier_discount(benefit, typed)
+    assert applied.discount_percent == max(member, typed)
+    assert applied.kind == ("cashier" if typed > member else benefit.kind)

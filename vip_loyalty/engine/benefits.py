@@ -32,15 +32,22 @@ Rules (seeds 000 and 003; every number comes from configuration):
 
 ``apply_benefits`` returns one ``LineBenefit`` per input line, in order: the extra discount
 percent to write on the line (on top of the promoted price), a kind and a label.
+
+5. **The cashier's hand:** a discount the cashier typed on a line is never overwritten.
+   ``with_cashier_discount`` keeps the higher of the member benefit and the cashier's discount
+   (the member's on a tie, as it carries the programme's name); the till labels the line with
+   the one that applies.
 """
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["BenefitConfig", "BenefitLine", "LineBenefit", "apply_benefits", "stacked_percent"]
+__all__ = [
+    "BenefitConfig", "BenefitLine", "LineBenefit", "apply_benefits", "stacked_percent", "with_cashier_discount",
+]
 
-KINDS = ("none", "level", "stack", "member_day", "birthday")
+KINDS = ("none", "level", "stack", "member_day", "birthday", "cashier")
 
 _PCT = Decimal("0.01")
 
@@ -142,3 +149,14 @@ def apply_benefits(cfg, lines, on_date):
         label = f"{label}; {other.label} on the others"
     result[best] = LineBenefit(blended, "birthday", label)
     return result
+
+
+def with_cashier_discount(member, cashier_percent):
+    """What a line gets when the cashier typed ``cashier_percent`` on it and the member's benefit
+    is ``member``: the higher discount, the member's on a tie. A cashier win is kind "cashier"
+    with no label (the till words it, naming the member benefit it overrules)."""
+    if not 0.0 <= cashier_percent <= 100.0:
+        raise ValueError(f"a line discount is between 0 and 100%, not {cashier_percent}")
+    if cashier_percent > member.discount_percent:
+        return LineBenefit(cashier_percent, "cashier", "")
+    return member

@@ -9,6 +9,11 @@ class PosOrderLine(models.Model):
     vip_discount_label = fields.Char(
         string="VIP benefit", help="The member benefit the terminal applied on this line, by name."
     )
+    vip_cashier_discount = fields.Float(
+        string="Cashier discount (%)", digits=(16, 2),
+        help="The discount the cashier typed on this line. Member benefits never overwrite it: "
+             "the higher of the two applies and the VIP benefit label says which.",
+    )
     vip_redeem_gift = fields.Boolean(
         string="Points gift", help="This item is a gift paid with points (see the order's redemption)."
     )
@@ -24,7 +29,10 @@ class PosOrderLine(models.Model):
 
     @api.model
     def _load_pos_data_fields(self, config_id):
-        return [*super()._load_pos_data_fields(config_id), "vip_discount_label", "vip_redeem_gift", "vip_gift_issue_id"]
+        return [
+            *super()._load_pos_data_fields(config_id), "vip_discount_label", "vip_cashier_discount", "vip_redeem_gift",
+            "vip_gift_issue_id",
+        ]
 
     @api.constrains("vip_gift_issue_id", "price_subtotal_incl", "product_id")
     def _check_vip_gift_issue(self):

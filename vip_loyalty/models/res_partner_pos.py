@@ -155,7 +155,8 @@ class ResPartner(models.Model):
 
     @api.model
     def vip_pos_benefits(self, partner_id, lines, config_id=None):
-        """Named member discounts for order lines ``[{product_id, price_unit, qty}]``, in order."""
+        """Named discounts for order lines ``[{product_id, price_unit, qty, discount}]``, in order;
+        ``discount`` is what the cashier typed on the line (see ``_vip_pos_line_benefit``)."""
         self._vip_pos_check_access()
         partner = self.browse(partner_id).exists().sudo()
         if not partner or not lines:
@@ -178,7 +179,27 @@ class ResPartner(models.Model):
             ))
         today = company._vip_today(self.env["pos.config"].browse(config_id).exists())
         result = benefits_engine.apply_benefits(cfg, engine_lines, today)
-        return [{"discount": b.discount_percent, "kind": b.kind, "label": b.label} for b in result]
+        return [self._vip_pos_line_benefit(b, line.get("discount")) for b, line in zip(result, lines, strict=True)]
+
+    @api.model
+    def _vip_pos_line_benefit(self, member, typed):
+        """The member benefit against the discount the cashier typed on the line: the higher applies."""
+        try:
+            typed = float(typed or 0.0)
+            applied = benefits_engine.with_cashier_discount(member, typed)
+        except (TypeError, ValueError) as exc:
+            raise UserError(_("A line discount is between 0 and 100%.")) from exc
+        label = applied.label
+        if applied.kind == "cashier":
+            label = _("Cashier discount %(typed)s%%", typed=f"{typed:g}")
+            if member.kind != "none":
+                label = _(
+                    "Cashier discount %(typed)s%% (member %(member)s%% not applied)",
+                    typed=f"{typed:g}", member=f"{member.discount_percent:g}",
+                )
+        elif typed > 0 and applied.kind != "none":
+            label = _("%(label)s (cashier %(typed)s%% not applied)", label=applied.label, typed=f"{typed:g}")
+        return {"discount": applied.discount_percent, "kind": applied.kind, "label": label}
 
     @api.model
     def vip_pos_enrol(self, name, phone, config_id=None, card=None):

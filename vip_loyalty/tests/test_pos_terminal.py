@@ -99,6 +99,24 @@ class TestVipPosTerminal(VipPosCommon):
         ], self.config.id)
         self.assertEqual(result[0]["kind"], "none")
 
+    def test_typed_discount_is_kept_when_higher_and_the_line_says_which(self):
+        partners = self.env["res.partner"].with_user(self.cashier)
+        result = partners.vip_pos_benefits(self.member.id, [
+            {"product_id": self.product_559.id, "price_unit": 559.0, "qty": 1, "discount": 15},
+            {"product_id": self.product_1000.id, "price_unit": 880.0, "qty": 1, "discount": 2},
+            {"product_id": self.product_100.id, "price_unit": 100.0, "qty": 1, "discount": 0},
+        ], self.config.id)
+        self.assertEqual(
+            [(r["kind"], r["discount"]) for r in result], [("cashier", 15.0), ("stack", 5.0), ("level", 5.0)]
+        )
+        self.assertEqual(result[0]["label"], "Cashier discount 15% (member 5% not applied)")
+        self.assertTrue(result[1]["label"].endswith("(cashier 2% not applied)"))
+        self.assertEqual(result[2]["label"], "Senior discount 5%")
+        with self.assertRaises(UserError):
+            partners.vip_pos_benefits(self.member.id, [
+                {"product_id": self.product_559.id, "price_unit": 559.0, "qty": 1, "discount": 150},
+            ], self.config.id)
+
     def test_quick_enrolment_by_a_cashier(self):
         partner_model = self.env["res.partner"].with_user(self.cashier)
         partner_id = partner_model.vip_pos_enrol("Lin Xiao", "137 2468 1357", self.config.id)

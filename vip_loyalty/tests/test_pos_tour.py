@@ -138,3 +138,16 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         self.assertEqual((redeem.points, redeem.pos_order_id), (-1200, order))
         self.assertEqual(self._entries(self.member, "earn").points, 53)
         self.assertEqual(self.member.vip_points_balance, 53)
+
+    def test_cashier_discount_is_never_overwritten(self):
+        """Item 8: a typed discount above the member's stays, one below yields; each line says which."""
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.start_pos_tour("vip_pos_cashier_discount_tour", login="pos_user")
+        order = self._orders(self.member)
+        by_product = {line.product_id: line for line in order.lines}
+        silk, coat = by_product[self.silk], by_product[self.coat]
+        self.assertEqual((silk.discount, silk.vip_cashier_discount), (15.0, 15.0))
+        self.assertEqual(silk.vip_discount_label, "Cashier discount 15% (member 5% not applied)")
+        self.assertEqual((coat.discount, coat.vip_cashier_discount), (5.0, 2.0))
+        self.assertEqual(coat.vip_discount_label, "折上折 Senior 5% on 12% promotion (cashier 2% not applied)")
+        self.assertAlmostEqual(order.amount_total, 559.0 * 0.85 + 880.0 * 0.95, places=2)

@@ -37,7 +37,9 @@ patch(PosStore.prototype, {
             return "";
         }
         const lines = order.lines.map(
-            (l) => `${l.uuid}:${l.product_id?.id}:${l.qty}:${l.price_unit}:${l.vip_redeem_gift ? 1 : 0}`
+            (l) =>
+                `${l.uuid}:${l.product_id?.id}:${l.qty}:${l.price_unit}:${l.vip_redeem_gift ? 1 : 0}:` +
+                `${l.vip_cashier_discount || 0}`
         );
         return `${order.get_partner()?.id || 0}|${lines.join(",")}`;
     },
@@ -55,7 +57,7 @@ patch(PosStore.prototype, {
         if (!partner || !partner.vip_card_number) {
             for (const line of order.lines) {
                 if (line.vip_discount_label) {
-                    line.set_discount(0);
+                    line.set_discount(line.vip_cashier_discount || 0);
                     line.vip_discount_label = false;
                     line.vip_redeem_gift = false;
                 }
@@ -70,7 +72,12 @@ patch(PosStore.prototype, {
         const signature = this.vipLineSignature(order);
         const result = await this.data.call("res.partner", "vip_pos_benefits", [
             partner.id,
-            lines.map((l) => ({ product_id: l.product_id.id, price_unit: l.price_unit, qty: l.qty })),
+            lines.map((l) => ({
+                product_id: l.product_id.id,
+                price_unit: l.price_unit,
+                qty: l.qty,
+                discount: l.vip_cashier_discount || 0,
+            })),
             this.config.id,
         ]);
         if (this.vipLineSignature(order) !== signature) {
@@ -78,14 +85,22 @@ patch(PosStore.prototype, {
         }
         lines.forEach((line, index) => {
             const benefit = result[index];
+            // The server keeps the higher of the member benefit and the cashier's typed discount.
             if (benefit.kind !== "none") {
                 line.set_discount(benefit.discount);
                 line.vip_discount_label = benefit.label;
             } else if (line.vip_discount_label) {
-                line.set_discount(0);
+                line.set_discount(line.vip_cashier_discount || 0);
                 line.vip_discount_label = false;
             }
         });
+    },
+
+    /** The cashier's hand (numpad, discount barcode): remembered, so member benefits never overwrite it. */
+    async setDiscountFromUI(line, val) {
+        const typed = typeof val === "number" ? val : parseFloat(val);
+        line.vip_cashier_discount = Math.min(Math.max(typed || 0, 0), 100);
+        return await super.setDiscountFromUI(line, val);
     },
 
     /** Make the selected line the member's points gift (the server checks and burns on payment). */

@@ -118,6 +118,42 @@ registry.category("web_tour.tours").add("vip_pos_hand_over_tour", {
         ].flat(),
 });
 
+const lineHas = (product, text, content) =>
+    has(`.orderline:has(.product-name:contains('${product}')) .vip-discount-label:contains('${text}')`, content);
+const lineDiscountIs = (product, percent) =>
+    has(`.orderline:has(.product-name:contains('${product}')) em:contains('${percent}%')`, `${product} at ${percent}%`);
+
+registry.category("web_tour.tours").add("vip_pos_cashier_discount_tour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            scan_barcode("VIPTOUR0001"),
+            has(".vip-member-panel .vip-level-badge:contains('Senior')", "member recognised"),
+            ProductScreen.clickDisplayedProduct("Silk Dress"),
+            lineHas("Silk Dress", "Senior discount 5%", "the level discount"),
+            ProductScreen.clickNumpad("%"),
+            ProductScreen.clickNumpad("1"),
+            lineHas("Silk Dress", "Senior discount 5% (cashier 1% not applied)", "a lower typed discount yields"),
+            lineDiscountIs("Silk Dress", 5),
+            ProductScreen.clickNumpad("5"),
+            lineHas("Silk Dress", "Cashier discount 15% (member 5% not applied)", "a higher typed discount stays"),
+            lineDiscountIs("Silk Dress", 15),
+            // Adding a line re-applies the member benefits: the cashier's 15% survives.
+            ProductScreen.clickDisplayedProduct("Promo Coat"),
+            lineHas("Promo Coat", "折上折 Senior 5% on 12% promotion", "the 折上折 line"),
+            lineHas("Silk Dress", "Cashier discount 15% (member 5% not applied)", "still the cashier's"),
+            lineDiscountIs("Silk Dress", 15),
+            ProductScreen.clickNumpad("%"),
+            ProductScreen.clickNumpad("2"),
+            lineHas("Promo Coat", "折上折 Senior 5% on 12% promotion (cashier 2% not applied)", "member wins"),
+            lineDiscountIs("Promo Coat", 5),
+            pay(),
+            has(".pos-receipt .orderline .vip-discount-label:contains('Cashier discount 15%')", "printed: cashier"),
+            has(".pos-receipt .orderline .vip-discount-label:contains('(cashier 2% not applied)')", "printed: member"),
+        ].flat(),
+});
+
 /** Not a test: tools/pos_screenshots.sh runs it to take the README's pictures. */
 const shoot = (name) => ({
     content: `screenshot ${name}`,
