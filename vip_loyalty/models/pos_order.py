@@ -16,6 +16,7 @@ CARE_ACTIVITY_TYPES = {
     "big_purchase_call": "mail.mail_activity_data_call",
     "month_call": "mail.mail_activity_data_call",
 }
+SERVER_MANAGED_FIELDS = ("vip_processed", "vip_points_earned", "vip_points_entry_ids", "vip_care_done")
 CARE_SUMMARIES = {"followup": "Follow-up", "big_purchase_call": "One-week call", "month_call": "One-month call"}
 
 
@@ -360,6 +361,10 @@ class PosOrder(models.Model):
         return points, detail
 
     def _process_order(self, order, existing_order):
+        # The till loads every order field and sends them back: the ones the programme keeps
+        # (processed flag, points, ledger) are never taken from a terminal.
+        for name in SERVER_MANAGED_FIELDS:
+            order.pop(name, None)
         # Refuse a redemption the member cannot have before the order is saved, so the
         # terminal shows the reason and keeps the order open. Only orders that redeem points
         # or carry a negative line (a points payment) are looked at: the rest pay nothing here.

@@ -55,6 +55,21 @@ class TestPaidOrderSystemStep(VipPosCommon):
         # The cashier's own rights are untouched outside the step.
         self.assertFalse(self.env["vip.points.entry"].with_user(self.cashier).has_access("read"))
 
+    def test_till_echoing_the_programmes_fields_changes_nothing(self):
+        """The till sends back every order field it loaded, the programme's included."""
+        order = self.sync_as_cashier([(self.product_559, 2)])
+        data = self.create_ui_order_data([{
+            "product": self.product_559, "quantity": -1, "refunded_orderline_id": order.lines.id,
+        }], customer=self.member)
+        data.update(state="paid", vip_processed=True, vip_points_earned=999, vip_care_done=True,
+                    vip_points_entry_ids=order.sudo().vip_points_entry_ids.ids)
+        result = self.env["pos.order"].with_user(self.cashier).sync_from_ui([data])
+        refund = self.env["pos.order"].browse([o["id"] for o in result["pos.order"]])
+        self.assertTrue(refund.vip_processed)
+        self.assertEqual(refund.vip_points_earned, 0)
+        self.assertEqual(self.entries(entry_type="reverse").points, -56)
+        self.assertEqual(self.member.vip_points_balance, 55)
+
     def test_failed_step_leaves_odoo_work_alone_and_is_caught_up_once(self):
         order_model = type(self.env["pos.order"])
         with patch.object(order_model, "_vip_earn", side_effect=UserError("broken earn rule")), \
