@@ -3,6 +3,7 @@ import logging
 import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import float_compare
 
 from ..engine import care as care_engine
@@ -25,7 +26,11 @@ class PosOrder(models.Model):
         copy=False, readonly=True, help="The VIP programme has handled this paid order."
     )
     vip_points_earned = fields.Integer(copy=False, readonly=True)
-    vip_points_entry_ids = fields.One2many("vip.points.entry", "pos_order_id", string="Points Entries")
+    # The till reads back every field of a synced order: a cashier outside the VIP groups must not
+    # be refused the ledger here.
+    vip_points_entry_ids = fields.One2many(
+        "vip.points.entry", "pos_order_id", string="Points Entries", groups="vip_loyalty.group_vip_user",
+    )
     vip_care_done = fields.Boolean(
         copy=False, readonly=True, help="Gifts on this order are delivered and the follow-up is scheduled."
     )
@@ -46,17 +51,55 @@ class PosOrder(models.Model):
         return order_id
 
     def _vip_process_paid_safely(self):
-        """Odoo logs and swallows any error raised while an order is marked paid, and keeps the
-        order: the savepoint makes sure no half of the VIP writes stays behind. The nightly job
-        retries the order (``_vip_process_pending``), so its points are late, never lost."""
+        """The VIP step of a paid order, a system step: the same whatever the cashier's groups.
+
+        It runs as superuser in the order's company (entries and history still record the
+        cashier) and never disturbs Odoo's own work on the order: what Odoo has pending is
+        written first, the step runs in a savepoint that keeps the transaction's cache, and a
+        failure undoes and forgets only what the step did. Odoo logs and swallows errors raised
+        while an order is marked paid anyway; the nightly job retries the order
+        (``_vip_process_pending``), so its points are late, never lost."""
         self.ensure_one()
+        cr = self.env.cr
+        cr.flush()
+        order = self.sudo().with_company(self.company_id)
         try:
-            with self.env.cr.savepoint():
-                self._vip_process_paid()
-        except psycopg2.Error:
-            raise  # serialization failures and the like: the whole sync is retried
-        except Exception:
+            # flush=False: a flushing savepoint clears the whole cache when rolled back, and
+            # Odoo's records would then be read back in another order (session closing).
+            with cr.savepoint(flush=False):
+                order._vip_process_paid()
+                order.env.flush_all()
+        except psycopg2.Error as e:
+            self._vip_forget_failed_step()
+            if e.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                raise  # the whole sync is retried on a fresh snapshot
             _logger.exception("vip: paid order %s not processed; the nightly job will retry it", self.name)
+        except Exception:
+            self._vip_forget_failed_step()
+            _logger.exception("vip: paid order %s not processed; the nightly job will retry it", self.name)
+
+    def _vip_forget_failed_step(self):
+        """After the step's savepoint was rolled back: drop what the step left in the cache.
+
+        The step starts on a flushed transaction, so every pending write, recomputation and
+        pre-commit hook is the step's own. Only the programme's models, fields and the chatter
+        it may have written are invalidated; Odoo's orders, lines and moves stay as cached.
+        """
+        cache = self.env.cache
+        for field in list(cache.get_dirty_fields()):
+            cache.invalidate([(field, cache.clear_dirty_field(field))])
+        self.env.transaction.tocompute.clear()
+        self.env.cr.precommit.clear()
+        touched = {"mail.activity", "mail.message", "mail.followers", "mail.tracking.value", "mail.notification"}
+        spec = []
+        for model_name, model in self.env.registry.items():
+            whole = model_name.startswith("vip.") or model_name in touched
+            for field in model._fields.values():
+                if whole or field._module == "vip_loyalty" or (
+                    field.relational and (field.comodel_name.startswith("vip.") or field.comodel_name in touched)
+                ) or (model_name == "res.partner" and field.name in ("write_date", "write_uid")):
+                    spec.append((field, None))
+        cache.invalidate(spec)
 
     @api.model
     def _vip_process_pending(self, company, since, batch_size=500):
@@ -329,8 +372,14 @@ class PosOrder(models.Model):
             ]
             if order.get("vip_redeem_points") or any(price < 0 for _p, _q, price, _gift in lines):
                 session = self.env["pos.session"].browse(order.get("session_id"))
+                partner = self.env["res.partner"].browse(order.get("partner_id"))
+                # Two tills, one member: the member is locked until this sync commits. A till that
+                # redeemed meanwhile makes the lock fail (repeatable read), Odoo retries the whole
+                # sync, and the retry reads the committed balance and refuses before it is paid.
+                self.env["vip.points.entry"]._vip_lock_partners(partner.ids)
+                partner.invalidate_recordset(["vip_points_balance"])
                 self._vip_check_redemption(
-                    self.env["res.partner"].browse(order.get("partner_id")), lines,
+                    partner, lines,
                     order.get("vip_redeem_points") or 0, order.get("vip_redeem_kind"),
                     session.config_id.company_id or self.env.company,
                 )

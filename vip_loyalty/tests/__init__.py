@@ -16,5 +16,6 @@ from . import (
     test_roles,
     test_roles_tour,
     test_segmentation,
+    test_system_step,
     test_tour,
 )
