@@ -46,7 +46,7 @@ class TestVipPosUserTour(TestPointOfSaleHttpCommon):
         sale, refund = self.env["pos.order"].search([("partner_id", "=", self.member.id)], order="id")
         self.assertEqual((sale.user_id, refund.user_id), (self.pos_user, self.pos_user))
         self.assertTrue(sale.vip_processed and refund.vip_processed, "both processed when paid, not at night")
-        entries = self.env["vip.points.entry"].search([("partner_id", "=", self.member.id)])
+        entries = self.env["vip.points.entry"].sudo().search([("partner_id", "=", self.member.id)])
         earn = entries.filtered(lambda e: e.entry_type == "earn")
         reverse = entries.filtered(lambda e: e.entry_type == "reverse")
         self.assertEqual((earn.points, earn.pos_order_id), (111, sale))  # 1118.00 at 1 pt / 10
