@@ -12,5 +12,7 @@ class PosConfig(models.Model):
     )
 
     def _get_special_products(self):
-        """The points-payment product is always loaded, and kept off the product grid."""
-        return super()._get_special_products() | self.env["vip.points.rule"].sudo().search([]).cash_product_id
+        """The points-payment product of this terminal's company is always loaded, and kept off
+        the product grid; another company's never reaches this till."""
+        company = self.company_id if len(self) == 1 else self.env.company
+        return super()._get_special_products() | self.env["vip.points.rule"]._for_company(company).cash_product_id

@@ -414,11 +414,12 @@ class PosOrder(models.Model):
     @api.model
     def vip_pos_receipt_info(self, uuids):
         """What the receipt prints for synced orders: card, level, points earned, balance, lots."""
-        if not self.env.user.has_group("vip_loyalty.group_vip_user"):
-            return []
+        partners = self.env["res.partner"]
         result = []
         for order in self.search([("uuid", "in", list(uuids or []))]):
-            partner = order.partner_id.sudo()
+            # The till's checks: the order's terminal is the user's, the member the terminal's company's.
+            partners._vip_pos_config(order.config_id.id)
+            partner = partners._vip_pos_member(order.partner_id.id, order.company_id)
             if not partner or partner.vip_state in (False, "none"):
                 continue
             program = self.env["vip.program"]._get_for_company(order.company_id)

@@ -25,7 +25,9 @@ SOFT_PROFILE = [
 ]
 # Written only by the ledger and the level engine.
 SYSTEM_FIELDS = {"vip_points_balance"}
-LEVEL_FIELDS = {"vip_level_id", "vip_level_since", "vip_level_valid_until"}
+# Written only by the programme's own code, as superuser: the level-change wizard (VIP
+# Manager, with a reason), enrolment, the paid-order step, the nightly job, import and merge.
+LEVEL_FIELDS = {"vip_level_id", "vip_level_since", "vip_level_valid_until", "vip_state"}
 
 
 class ResPartner(models.Model):
@@ -34,13 +36,13 @@ class ResPartner(models.Model):
     # -- membership -------------------------------------------------------------
     vip_card_number = fields.Char(string="VIP Card", copy=False, index="btree_not_null", tracking=True)
     vip_state = fields.Selection(VIP_STATES, string="VIP Status", default="none", required=True,
-                                 copy=False, index=True, tracking=True)
+                                 copy=False, index=True, tracking=True, readonly=True)
     vip_level_id = fields.Many2one("vip.level", string="VIP Level", copy=False, index="btree_not_null",
-                                   tracking=True, ondelete="restrict")
+                                   tracking=True, ondelete="restrict", readonly=True)
     vip_level_code = fields.Char(related="vip_level_id.code", string="Level Code")
     vip_level_color = fields.Integer(related="vip_level_id.color", string="Level Colour")
-    vip_level_since = fields.Date(copy=False)
-    vip_level_valid_until = fields.Date(copy=False)
+    vip_level_since = fields.Date(copy=False, readonly=True)
+    vip_level_valid_until = fields.Date(copy=False, readonly=True)
     vip_enrol_date = fields.Date(string="Enrolled On", copy=False)
     vip_enrol_shop_id = fields.Many2one("pos.config", string="Enrolled At", copy=False)
     vip_advisor_id = fields.Many2one("res.users", string="Advisor", copy=False, index="btree_not_null",
@@ -175,11 +177,26 @@ class ResPartner(models.Model):
 
     # -- create / write ------------------------------------------------------------
 
+    def _vip_check_level_write(self, vals, creating=False):
+        """Level and status change through the programme only, whatever the context says."""
+        if self.env.su:
+            return
+        if creating:
+            changed = any(vals.get(fname) not in (None, False, "none") for fname in LEVEL_FIELDS)
+        else:
+            changed = bool(LEVEL_FIELDS & set(vals))
+        if changed:
+            raise AccessError(_(
+                "A member's level and VIP status change only through Change Level (VIP Managers, with a "
+                "reason) or the programme's own rules."
+            ))
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("vip_points_balance"):
                 raise UserError(_("Points are added through the ledger, not on the customer."))
+            self._vip_check_level_write(vals, creating=True)
             if vals.get("vip_card_number"):
                 vals["vip_card_number"] = profile_engine.normalize_card(vals["vip_card_number"])
                 company = self.env["res.company"].browse(vals.get("company_id"))
@@ -192,8 +209,7 @@ class ResPartner(models.Model):
     def write(self, vals):
         if SYSTEM_FIELDS & set(vals):
             raise UserError(_("The points balance is kept by the ledger and cannot be edited."))
-        if LEVEL_FIELDS & set(vals) and not self.env.context.get("vip_level_change") and not self.env.su:
-            raise UserError(_("Change a member's level with the Change Level button, giving a reason."))
+        self._vip_check_level_write(vals)
         if vals.get("vip_card_number"):
             vals["vip_card_number"] = profile_engine.normalize_card(vals["vip_card_number"])
             if len(self) > 1:
@@ -253,7 +269,11 @@ class ResPartner(models.Model):
         return to_enrol
 
     def action_vip_enrol(self):
-        self._vip_enrol(shop=self.env["pos.config"].browse(self.env.context.get("vip_shop_id")))
+        """Back-office enrolment: VIP users, for contacts they may read."""
+        if not self.env.su and not self.env.user.has_group("vip_loyalty.group_vip_user"):
+            raise AccessError(_("Only VIP users can enrol members."))
+        self.check_access("read")
+        self._vip_enrol()
         return True
 
     # -- points (public contract) --------------------------------------------------------
@@ -261,6 +281,11 @@ class ResPartner(models.Model):
     def vip_redeem_points(self, points, description, pos_order=None):
         """Burn ``points`` first-expiring-first; returns the ``redeem`` entry."""
         self.ensure_one()
+        # The paid-order step calls this as superuser; anyone else redeems as a VIP user.
+        if not self.env.su:
+            if not self.env.user.has_group("vip_loyalty.group_vip_user"):
+                raise AccessError(_("Only VIP users can redeem points."))
+            self.check_access("read")
         if not isinstance(points, int) or points <= 0:
             raise UserError(_("Points to redeem must be a positive whole number."))
         if not (description or "").strip():
@@ -395,7 +420,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         company = self.vip_level_id.company_id or self.company_id or self.env.company
         history_vals = self._vip_history_vals(decision, on_date, company, order=order)
-        self.with_context(vip_level_change=True).sudo().write(self._vip_decision_vals(decision))
+        self.sudo().write(self._vip_decision_vals(decision))
         self.env["vip.level.history"].sudo().create(history_vals)
 
     def _vip_evaluate_after_order(self, order, on_date, is_refund=False):

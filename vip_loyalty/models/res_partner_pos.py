@@ -25,13 +25,41 @@ class ResPartner(models.Model):
 
     @api.model
     def _vip_pos_check_access(self):
-        if not self.env.user.has_group("vip_loyalty.group_vip_user"):
-            raise AccessError(_("Only VIP users can see or enrol members at the terminal."))
+        # Cashiers are POS users with no VIP group: they reach members only through these
+        # methods, which check the terminal and the member before reading anything as superuser.
+        user = self.env.user
+        if not (user.has_group("point_of_sale.group_pos_user") or user.has_group("vip_loyalty.group_vip_user")):
+            raise AccessError(_("Only POS users and VIP users can see or enrol members at the terminal."))
+
+    @api.model
+    def _vip_pos_config(self, config_id):
+        """The terminal a call names, never trusted as given: it must exist, be readable by the
+        user and belong to one of the user's allowed companies. No terminal: the current company."""
+        self._vip_pos_check_access()
+        config = self.env["pos.config"]
+        if not config_id:
+            return config
+        config = config.browse(int(config_id)).exists()
+        if not config or not config.has_access("read") or config.sudo().company_id not in self.env.companies:
+            raise AccessError(_("This terminal is not one of your companies' terminals."))
+        return config
 
     @api.model
     def _vip_pos_company(self, config_id):
-        config = self.env["pos.config"].browse(config_id).exists() if config_id else None
+        config = self._vip_pos_config(config_id)
         return config.company_id if config else self.env.company
+
+    @api.model
+    def _vip_pos_member(self, partner_id, company):
+        """The partner as superuser when the user may read it and it belongs to ``company``
+        (or to no company); otherwise an empty recordset, so nothing of theirs is returned."""
+        partner = self.browse(int(partner_id)).exists() if partner_id else self.browse()
+        if not partner or not partner.has_access("read"):
+            return self.browse()
+        partner = partner.sudo()
+        if partner.company_id and partner.company_id != company:
+            return self.browse()
+        return partner
 
     def _vip_expiring_lots(self, company, today, days):
         """Open lots of this member expiring within ``days`` days: [(date, points)], soonest first."""
@@ -68,11 +96,10 @@ class ResPartner(models.Model):
     @api.model
     def vip_pos_search(self, query, config_id=None):
         """Members whose card number is ``query`` or whose phone matches: ids, at most 20."""
-        self._vip_pos_check_access()
+        company = self._vip_pos_company(config_id)
         query = (query or "").strip()
         if not query:
             return []
-        company = self._vip_pos_company(config_id)
         company_domain = [("company_id", "in", [False, company.id])]
         card = profile_engine.normalize_card(query)
         partners = self.search([("vip_card_number", "=", card), *company_domain], limit=1)
@@ -107,15 +134,13 @@ class ResPartner(models.Model):
     @api.model
     def vip_pos_member_summary(self, partner_id, config_id=None):
         """The selected member's VIP data for the terminal's member panel (one member, O(1))."""
-        self._vip_pos_check_access()
-        partner = self.browse(partner_id).exists()
+        company = self._vip_pos_company(config_id)
+        partner = self._vip_pos_member(partner_id, company)
         if not partner:
             return {}
-        company = self._vip_pos_company(config_id)
         program = self.env["vip.program"]._get_for_company(company)
         rule = self.env["vip.points.rule"]._for_company(company)
-        today = company._vip_today(self.env["pos.config"].browse(config_id).exists())
-        partner = partner.sudo()
+        today = company._vip_today(self._vip_pos_config(config_id))
         lots = partner._vip_expiring_lots(company, today, program.pos_expiry_warning_days)
         balance = partner.vip_points_balance
         cfg = partner._vip_benefit_config(company, program)
@@ -150,18 +175,17 @@ class ResPartner(models.Model):
             "is_base_level": cfg.is_base_level,
             "ladder": ladder,
             # Planned gifts the cashier can hand over now (birthday, holiday, welcome...).
-            "gifts": self.env["vip.gift.issue"].vip_pos_open_gifts(partner.id),
+            "gifts": self.env["vip.gift.issue"].sudo()._vip_open_gifts_data(partner, company),
         }
 
     @api.model
     def vip_pos_benefits(self, partner_id, lines, config_id=None):
         """Named discounts for order lines ``[{product_id, price_unit, qty, discount}]``, in order;
         ``discount`` is what the cashier typed on the line (see ``_vip_pos_line_benefit``)."""
-        self._vip_pos_check_access()
-        partner = self.browse(partner_id).exists().sudo()
+        company = self._vip_pos_company(config_id)
+        partner = self._vip_pos_member(partner_id, company)
         if not partner or not lines:
             return [{"discount": 0.0, "kind": "none", "label": ""} for _line in lines or []]
-        company = self._vip_pos_company(config_id)
         program = self.env["vip.program"]._get_for_company(company)
         cfg = partner._vip_benefit_config(company, program)
         products = self.env["product.product"].browse({int(line["product_id"]) for line in lines}).exists()
@@ -204,7 +228,8 @@ class ResPartner(models.Model):
     @api.model
     def vip_pos_enrol(self, name, phone, config_id=None, card=None):
         """Quick enrolment at the till: name and phone; the server assigns the card unless one is scanned."""
-        self._vip_pos_check_access()
+        config = self._vip_pos_config(config_id)
+        company = config.company_id if config else self.env.company
         name = (name or "").strip()
         phone = (phone or "").strip()
         if not name:
@@ -213,7 +238,6 @@ class ResPartner(models.Model):
             raise ValidationError(_(
                 "The phone number %(phone)s is not valid: 6 to 15 digits, with an optional +.", phone=phone,
             ))
-        company = self._vip_pos_company(config_id)
         duplicate = self.sudo()._vip_find_by_phone(phone, [("company_id", "in", [False, company.id])], limit=1)
         if duplicate:
             raise ValidationError(_(
@@ -232,22 +256,20 @@ class ResPartner(models.Model):
             vals["vip_card_number"] = card
         # A cashier may not create contacts in the back office: this creation is controlled here.
         partner = self.sudo().create(vals)
-        config = self.env["pos.config"].browse(config_id).exists() if config_id else None
-        partner._vip_enrol(shop=config, advisor=self.env.user)
+        partner._vip_enrol(shop=config or None, advisor=self.env.user)
         return partner.id
 
     @api.model
     def vip_pos_gift_quote(self, partner_id, product_id, config_id=None):
         """Points a gift item costs on the ladder, and whether the member can have it now."""
-        self._vip_pos_check_access()
-        partner = self.browse(partner_id).exists().sudo()
+        company = self._vip_pos_company(config_id)
+        partner = self._vip_pos_member(partner_id, company)
         product = self.env["product.product"].browse(product_id).exists()
         if not partner or partner.vip_state in (False, "none") or not product:
             return {"ok": False, "message": _("Only a member can redeem points.")}
         if product.vip_special_price:
             return {"ok": False, "message": _("%s is a special-price item and cannot be a points gift.",
                                                product.display_name)}
-        company = self._vip_pos_company(config_id)
         rule = self.env["vip.points.rule"]._for_company(company)
         if not rule:
             return {"ok": False, "message": _("No points rule is configured.")}
@@ -272,11 +294,11 @@ class ResPartner(models.Model):
     def vip_pos_cash_quote(self, partner_id, amount_due, config_id=None):
         """Points that can pay the order at cash value: whole blocks, within the balance and
         never more than the amount due. The server checks again when the order is synced."""
-        self._vip_pos_check_access()
-        partner = self.browse(partner_id).exists().sudo()
+        company = self._vip_pos_company(config_id)
+        partner = self._vip_pos_member(partner_id, company)
         if not partner or partner.vip_state in (False, "none"):
             return {"ok": False, "message": _("Only a member can redeem points.")}
-        rule = self.env["vip.points.rule"]._for_company(self._vip_pos_company(config_id))
+        rule = self.env["vip.points.rule"]._for_company(company)
         if not rule or not rule.cash_product_id or rule.cash_points_block <= 0 or rule.cash_block_value <= 0:
             return {"ok": False, "message": _("Paying with points is not configured on the points rule.")}
         blocks = min(

@@ -362,12 +362,17 @@ class VipGiftIssue(models.Model):
         return ["id", "name", "partner_id", "product_id", "occasion", "occasion_date", "expiry_date", "state"]
 
     @api.model
-    def vip_pos_open_gifts(self, partner_id):
+    def vip_pos_open_gifts(self, partner_id, config_id=None):
         """The member's gifts a terminal can hand over now (for the POS front end)."""
-        partner = self.env["res.partner"].browse(partner_id)
-        today = (partner.sudo().company_id or self.env.company)._vip_today()
+        partners = self.env["res.partner"]
+        company = partners._vip_pos_company(config_id)
+        partner = partners._vip_pos_member(partner_id, company)
+        return self.sudo()._vip_open_gifts_data(partner, company) if partner else []
+
+    def _vip_open_gifts_data(self, partner, company):
+        today = company._vip_today()
         issues = self.search([
-            ("partner_id", "=", partner_id), ("state", "in", OPEN_STATES),
+            ("partner_id", "=", partner.id), ("company_id", "=", company.id), ("state", "in", OPEN_STATES),
             "|", ("expiry_date", "=", False), ("expiry_date", ">=", today),
         ], order="occasion_date")
         return [
@@ -376,6 +381,19 @@ class VipGiftIssue(models.Model):
              "expiry_date": fields.Date.to_string(i.expiry_date) if i.expiry_date else False}
             for i in issues
         ]
+
+    @api.model
+    def vip_pos_gift_record(self, gift_id, config_id=None):
+        """One open gift as the terminal's data model holds it, for the line that hands it over;
+        cashiers have no access to gift issues themselves."""
+        partners = self.env["res.partner"]
+        company = partners._vip_pos_company(config_id)
+        issue = self.sudo().browse(int(gift_id)).exists()
+        if not issue or issue.state not in OPEN_STATES or issue.company_id != company:
+            return {}
+        if not partners._vip_pos_member(issue.partner_id.id, company):
+            return {}
+        return {self._name: issue.read(self._load_pos_data_fields(config_id), load=False)}
 
     @api.model
     def _vip_greet_and_call(self, today, company):

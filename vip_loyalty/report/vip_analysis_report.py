@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..engine import analysis as analysis_engine
 
@@ -36,8 +36,21 @@ class VipAnalysisReport(models.AbstractModel):
         ]
 
     @api.model
+    def _vip_check_company(self, company, shops=None):
+        """The analysis reads sales by SQL: only of a company the user is allowed in, by a VIP Manager."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group("vip_loyalty.group_vip_manager"):
+            raise AccessError(_("Only VIP Managers can read the monthly VIP analysis."))
+        if company not in self.env.companies:
+            raise AccessError(_("You are not allowed to read the VIP analysis of this company."))
+        if shops and shops.sudo().company_id - company:
+            raise UserError(_("Choose shops of the company being analysed."))
+
+    @api.model
     def _vip_sections(self, month, company, shop=None):
         """Every section of the analysis as plain lists, shared by the PDF and the XLSX export."""
+        self._vip_check_company(company, shop)
         month = analysis_engine.month_start(fields.Date.to_date(month))
         months = [month, analysis_engine.previous_month(month), analysis_engine.same_month_last_year(month)]
         snapshot = self.env["vip.analysis.snapshot"]
@@ -182,6 +195,7 @@ class VipAnalysisReport(models.AbstractModel):
         if not data.get("month"):
             raise UserError(_("Choose the month to print."))
         shops = self.env["pos.config"].browse(docids or data.get("shop_ids") or [])
+        self._vip_check_company(company, shops)
         sections = [self._vip_sections(data["month"], company, shop) for shop in shops] or [
             self._vip_sections(data["month"], company)]
         return {"doc_ids": shops.ids, "doc_model": "pos.config", "docs": sections, "company": company,

@@ -19,6 +19,8 @@ from . import (
     test_pos_screenshots,
     test_pos_terminal,
     test_pos_tour,
+    test_roles,
+    test_roles_tour,
     test_segmentation,
     test_system_step,
     test_tour,

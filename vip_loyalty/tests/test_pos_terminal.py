@@ -73,11 +73,11 @@ class TestVipPosTerminal(VipPosCommon):
         self.assertEqual(summary["ladder"]["gift_cap"], 200.0)
         self.assertEqual(summary["ladder"]["cash_value"], 36.0)
 
-    def test_someone_without_vip_rights_gets_nothing(self):
+    def test_someone_without_pos_or_vip_rights_gets_nothing(self):
         user = self.env["res.users"].create({
-            "name": "No VIP", "login": "vip_no_rights", "company_id": self.env.company.id,
+            "name": "No POS", "login": "vip_no_rights", "company_id": self.env.company.id,
             "company_ids": [(6, 0, self.env.company.ids)],
-            "groups_id": [(6, 0, [self.env.ref("point_of_sale.group_pos_user").id])],
+            "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
         })
         with self.assertRaises(AccessError):
             self.env["res.partner"].with_user(user).vip_pos_member_summary(self.member.id, self.config.id)

@@ -129,7 +129,7 @@ class VipMemberMerge(models.TransientModel):
             "reason": reason,
             "points_moved": balance,
         })
-        duplicate.with_context(vip_level_change=True).write({
+        duplicate.write({
             "vip_level_id": False, "vip_level_since": False, "vip_level_valid_until": False,
         })
         duplicate.write({"active": False})

@@ -188,7 +188,15 @@ patch(PosStore.prototype, {
         if (!product) {
             return { ok: false, message: _t("%s is not sold in this POS.", gift.product_name) };
         }
-        const [issue] = await this.data.read("vip.gift.issue", [gift.id]);
+        // Through the till's method: a cashier has no access to gift issues themselves.
+        const loaded = await this.data.callRelated(
+            "vip.gift.issue",
+            "vip_pos_gift_record",
+            [gift.id, this.config.id],
+            {},
+            false
+        );
+        const issue = loaded["vip.gift.issue"]?.[0];
         if (!issue) {
             return { ok: false, message: _t("The gift is no longer open.") };
         }
