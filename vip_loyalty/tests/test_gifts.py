@@ -30,7 +30,7 @@ class TestGiftsCare(TransactionCase):
         })
         partner._vip_enrol(shop=self.shop, enrol_date=date(2025, 1, 15))
         if level != "member":
-            partner.with_context(vip_level_change=True).write({"vip_level_id": self.level[level].id})
+            partner.sudo().write({"vip_level_id": self.level[level].id})
         return partner
 
     def issues(self, partner):

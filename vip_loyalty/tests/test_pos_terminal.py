@@ -16,7 +16,7 @@ class TestVipPosTerminal(VipPosCommon):
         super().setUpClass()
         cls.program.member_day = 0
         cls.member._vip_enrol()
-        cls.member.with_context(vip_level_change=True).sudo().write({"vip_level_id": cls.levels["SENIOR"].id})
+        cls.member.sudo().write({"vip_level_id": cls.levels["SENIOR"].id})
         cls.today = cls.env.company._vip_today()
         cls.env["vip.points.entry"]._vip_post([{
             "partner_id": cls.member.id, "company_id": cls.env.company.id, "date": cls.today, "points": 1200,

@@ -41,7 +41,7 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         cls.member.property_product_pricelist = pricelist
         cls.member._vip_enrol(advisor=cls.pos_user)
         today = company._vip_today()
-        cls.member.with_context(vip_level_change=True).sudo().write({
+        cls.member.sudo().write({
             "vip_level_id": cls.levels["SENIOR"].id, "vip_level_since": today,
         })
         env["vip.points.entry"]._vip_post([
