@@ -59,16 +59,12 @@ class TestVipRoles(VipPosCommon):
 
     @classmethod
     def _copy_programme(cls, company):
-        """A company created after install has no levels or points rule yet: copy the main one's."""
-        main = cls.env.ref("base.main_company")
-        for lvl in cls.env["vip.level"].sudo().search([("company_id", "=", main.id)]):
-            lvl.copy({"company_id": company.id, "name": lvl.name})
-        rule = cls.env.ref("vip_loyalty.vip_points_rule_default").sudo()
+        """The new company got the programme's defaults; its points payment is its own product."""
         cash_b = cls.env["product.product"].create({
             "name": "Points payment B", "type": "service", "list_price": 0.0, "available_in_pos": True,
             "company_id": company.id,
         })
-        rule.copy({"company_id": company.id, "name": rule.name, "cash_product_id": cash_b.id})
+        cls.env["vip.points.rule"].sudo()._for_company(company).cash_product_id = cash_b
 
     @classmethod
     def _user(cls, login, groups, *companies):
