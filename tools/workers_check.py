@@ -29,7 +29,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("odoo_src")
 parser.add_argument("conf")
 parser.add_argument("db")
-parser.add_argument("--customers", type=int, default=4000)
+parser.add_argument("--customers", type=int, default=12000)
 parser.add_argument("--limit", type=int, default=6, help="limit_time_real (the request limit), seconds")
 # The cron worker keeps Odoo's default limit (120 s), written out because -1 would give it the
 # low request limit: it sleeps up to SLEEP_INTERVAL + 10 s (70 s) between polls and pings its
@@ -37,7 +37,7 @@ parser.add_argument("--limit", type=int, default=6, help="limit_time_real (the r
 parser.add_argument("--cron-limit", type=int, default=120, help="limit_time_real_cron, seconds")
 parser.add_argument("--http-port", type=int, default=int(os.environ.get("VIP_WORKERS_HTTP_PORT", 8184)))
 parser.add_argument("--gevent-port", type=int, default=int(os.environ.get("VIP_WORKERS_GEVENT_PORT", 8185)))
-parser.add_argument("--timeout", type=int, default=600, help="longest wait for the job, seconds")
+parser.add_argument("--timeout", type=int, default=780, help="longest wait for the job, seconds")
 args = parser.parse_args()
 
 sys.path.insert(0, args.odoo_src)
