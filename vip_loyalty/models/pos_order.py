@@ -329,11 +329,12 @@ class PosOrder(models.Model):
         return asked, value
 
     @api.model
-    def _vip_check_redemption(self, partner, lines, asked, kind, company):
+    def _vip_check_redemption(self, partner, lines, asked, kind, company, on_date=None):
         """The points an order redeems, refused before anything is written when wrong.
 
-        ``lines`` are (product, qty, price_unit, is_gift_line). Returns (points, product) for a
-        gift, (points, cash value) for a points payment, (0, None) when nothing is redeemed.
+        ``lines`` are (product, qty, price_unit, is_gift_line); ``on_date`` is the order's local
+        day (today when omitted). Returns (points, product) for a gift, (points, cash value) for a
+        points payment, (0, None) when nothing is redeemed.
         """
         rule = self.env["vip.points.rule"]._for_company(company)
         cash_product = rule.cash_product_id
@@ -342,6 +343,7 @@ class PosOrder(models.Model):
             return 0, None
         if not partner or partner.vip_state in (False, "none"):
             raise UserError(self.env._("Only a member can redeem points."))
+        rule._vip_check_redemption_month(on_date or company._vip_today())
         if kind == "cash":
             points, detail = self._vip_check_cash(rule, cash_lines, asked)
         elif cash_lines and kind == "gift":
@@ -384,10 +386,12 @@ class PosOrder(models.Model):
                 # sync, and the retry reads the committed balance and refuses before it is paid.
                 self.env["vip.points.entry"]._vip_lock_partners(partner.ids)
                 partner.invalidate_recordset(["vip_points_balance"])
+                company = session.config_id.company_id or self.env.company
+                paid_at = fields.Datetime.to_datetime(order.get("date_order")) or fields.Datetime.now()
                 self._vip_check_redemption(
                     partner, lines,
-                    order.get("vip_redeem_points") or 0, order.get("vip_redeem_kind"),
-                    session.config_id.company_id or self.env.company,
+                    order.get("vip_redeem_points") or 0, order.get("vip_redeem_kind"), company,
+                    on_date=company._vip_local_date(paid_at, session.config_id),
                 )
         return super()._process_order(order, existing_order)
 
@@ -399,6 +403,7 @@ class PosOrder(models.Model):
         lines = [(line.product_id, line.qty, line.price_unit, line.vip_redeem_gift) for line in self.lines]
         points, detail = self._vip_check_redemption(
             self.partner_id, lines, self.vip_redeem_points, self.vip_redeem_kind, self.company_id,
+            on_date=self._vip_order_date(),
         )
         if self.vip_redeem_kind == "cash":
             description = self.env._(

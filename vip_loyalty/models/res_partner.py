@@ -293,10 +293,8 @@ class ResPartner(models.Model):
         company = (pos_order.company_id if pos_order else None) or self.company_id or self.env.company
         rule = self.env["vip.points.rule"]._for_company(company)
         today = company._vip_today(pos_order.config_id if pos_order else None)
-        if rule and rule.redemption_month_of_quarter != "0":
-            month_in_quarter = (today.month - 1) % 3 + 1
-            if month_in_quarter != int(rule.redemption_month_of_quarter):
-                raise UserError(_("Points can only be redeemed in the redemption month of each quarter."))
+        # The month of the sale decides, also for an order caught up later.
+        rule._vip_check_redemption_month(pos_order._vip_order_date() if pos_order else today)
         entry_model = self.env["vip.points.entry"]
         entry_model._vip_lock_partners([self.id])
         self.invalidate_recordset(["vip_points_balance"])

@@ -1,5 +1,5 @@
 from odoo import api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine import points as points_engine
 
@@ -124,6 +124,12 @@ class VipPointsRule(models.Model):
             "ladder_step_points": self.ladder_step_points,
             "ladder_step_cap": self.ladder_step_cap,
         }
+
+    def _vip_check_redemption_month(self, today):
+        """Refuse a redemption outside the quarter's redemption month, when the rule has one."""
+        if self and self.redemption_month_of_quarter != "0":
+            if (today.month - 1) % 3 + 1 != int(self.redemption_month_of_quarter):
+                raise UserError(self.env._("Points can only be redeemed in the redemption month of each quarter."))
 
     def _vip_gift_points(self, list_price):
         """Points a gift of ``list_price`` costs on this rule's redemption ladder."""

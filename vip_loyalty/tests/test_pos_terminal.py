@@ -176,6 +176,17 @@ class TestVipPosTerminal(VipPosCommon):
         self.assertEqual(self.env["pos.order"].search_count([]), orders_before)
         self.assertEqual(self.member.vip_points_balance, 1200)
 
+    def test_redemption_outside_the_redemption_month_is_refused_at_sync(self):
+        this_month = (self.today.month - 1) % 3 + 1
+        self.rule.redemption_month_of_quarter = str(this_month % 3 + 1)  # another month of the quarter
+        orders_before = self.env["pos.order"].search_count([])
+        with self.assertRaisesRegex(UserError, "redemption month"):
+            self._sync([{"product": self.gift, "quantity": 1, "discount": 100.0, "vip_redeem_gift": True}],
+                       redeem=1000)
+        self.assertEqual(self.env["pos.order"].search_count([]), orders_before, "nothing is paid")
+        self.assertFalse(self._entries("redeem"))
+        self.assertEqual(self.member.vip_points_balance, 1200)
+
     def test_points_pay_part_of_the_order_at_cash_value(self):
         cash = self.env.ref("vip_loyalty.product_vip_points_cash")
         cashier_partners = self.env["res.partner"].with_user(self.cashier)
