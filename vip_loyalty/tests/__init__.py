@@ -22,6 +22,7 @@ from . import (
     test_roles,
     test_roles_tour,
     test_segmentation,
+    test_simulation,
     test_system_step,
     test_tour,
 )
