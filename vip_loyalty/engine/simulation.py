@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
+from dataclasses import fields
 from datetime import date
 
 from . import levels as level_engine
@@ -26,6 +27,7 @@ RULE_FIELDS = (
     "amount_per_point", "points_per_step", "deep_discount_threshold", "deep_discount_factor",
     "discounted_lines_earn", "expiry_policy", "expiry_months",
 )
+BONUS_FIELDS = frozenset(f.name for f in fields(points_engine.Bonus))
 MOST_AFFECTED = 20
 
 
@@ -53,8 +55,8 @@ def snapshot_config(snapshot: Mapping, texts: ReplayTexts | None = None) -> Repl
                                    evaluation_mode=policy["evaluation_mode"]),
         rule=points_engine.EarnRule(**{f: rule[f] for f in RULE_FIELDS}) if rule else None,
         bonuses=tuple(
-            points_engine.Bonus(**dict(bonus, date_from=_day(bonus.get("date_from")),
-                                       date_to=_day(bonus.get("date_to"))))
+            points_engine.Bonus(**{key: _day(value) if key in ("date_from", "date_to") else value
+                                   for key, value in bonus.items() if key in BONUS_FIELDS})
             for bonus in snapshot.get("bonuses", ())
         ),
         multipliers={lvl["id"]: lvl["points_multiplier"] for lvl in snapshot["levels"]},

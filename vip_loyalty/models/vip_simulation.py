@@ -92,6 +92,7 @@ class VipSimulation(models.Model):
     )
     # Results.
     job_id = fields.Many2one("vip.job", string="Job", readonly=True, copy=False)
+    job_state = fields.Selection(related="job_id.state", string="Job state")
     progress = fields.Float(related="job_id.progress")
     simulated_on = fields.Datetime(readonly=True, copy=False)
     result_level_ids = fields.One2many("vip.simulation.result.level", "simulation_id", readonly=True)
@@ -234,12 +235,12 @@ class VipSimulation(models.Model):
         if self.state == "applied" or (self.state == "running" and self.job_id.state in ("queued", "running")):
             raise UserError(_("A running or applied scenario cannot be simulated again; duplicate it."))
         self._vip_check()
+        self.env.flush_all()  # a failed job drops what is not written yet
         job = self.env["vip.job"]._vip_queue({
             "kind": "simulation",
             "company_id": self.company_id.id,
             "date_from": self.date_from,
             "simulation_id": self.id,
-            "dry_run": True,
             "batch_size": self.env["vip.program"].sudo()._get_for_company(self.company_id).cron_batch_size or 1000,
         })
         self.write({"job_id": job.id, "state": "running"})

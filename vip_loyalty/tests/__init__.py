@@ -23,6 +23,7 @@ from . import (
     test_roles_tour,
     test_segmentation,
     test_simulation,
+    test_simulation_screenshot,
     test_system_step,
     test_tour,
 )

@@ -43,9 +43,9 @@ class TestSimulation(VipPosCommon):
         return self._past(day, lines, order.partner_id)
 
     def _history(self):
-        """Five customers over the year: thresholds around 1,000 and 1,500, returns, a year-end expiry."""
+        """Six customers over the year: thresholds around 1,000 and 1,500, returns, a year-end expiry."""
         d = lambda offset: self.start + timedelta(days=offset)  # noqa: E731
-        names = ("single", "big", "two", "pair", "small")
+        names = ("single", "big", "two", "pair", "small", "late")
         members = {name: self.env["res.partner"].create({"name": f"What-if {name}", "phone": f"+86 137 0000 00{i:02d}"})
                    for i, name in enumerate(names)}
         self._past(d(2), [(self.product_1000, 1)], members["single"])  # Senior at 1,000, not at 1,500
@@ -59,6 +59,7 @@ class TestSimulation(VipPosCommon):
         self._past_refund(d(25), pair, {self.product_1000: 1})
         self._past(d(200), [(self.product_559, 1)], members["pair"])
         self._past(d(3), [(self.product_100, 1)], members["small"])
+        self._past(d(330), [(self.product_1000, 1), (self.product_100, 1)], members["late"])  # 1,100 lately
         return members
 
     def _scenario(self, **vals):
@@ -150,7 +151,7 @@ class TestSimulation(VipPosCommon):
         simulation.action_simulate()
         self.assertEqual(self._counts(), before, "partners, ledger, level history and orders untouched")
         self.assertEqual(simulation.state, "done")
-        self.assertEqual(simulation.live_members, 5)
+        self.assertEqual(simulation.live_members, 6)
         self.assertEqual(simulation.job_id.kind, "simulation")
         self.assertIn("Senior", simulation.results_html)
 
@@ -185,14 +186,16 @@ class TestSimulation(VipPosCommon):
             self.assertEqual(scenario["members"][row.partner_id.id],
                              (row.scenario_level_id.source_level_id.id or False, row.scenario_points))
             self.assertEqual(live["members"][row.partner_id.id], (row.live_level_id.id or False, row.live_points))
-        single = members["single"]
-        self.assertEqual(live["members"][single.id][0], self.levels["SENIOR"].id)
-        self.assertNotEqual(scenario["members"][single.id][0], self.levels["SENIOR"].id)
+        late = members["late"].id
+        self.assertEqual((live["members"][late][0], scenario["members"][late][0]),
+                         (self.levels["SENIOR"].id, self.levels["MEMBER"].id))
+        self.assertIn(("Senior", "Member", 1), [(r.live_level_id.name, r.scenario_level_id.name, r.member_count)
+                                                for r in simulation.result_level_ids])
+        self.assertGreater(simulation.scenario_issued, simulation.live_issued)
+        self.assertLess(simulation.scenario_discount, simulation.live_discount)
 
         # Exports of the results.
-        pdf, _kind = self.env["ir.actions.report"].with_user(self.manager)._render_qweb_pdf(
-            "vip_loyalty.action_report_vip_simulation", simulation.ids)
-        self.assertTrue(pdf.startswith(b"%PDF"))
+        self.assertEqual(simulation.action_print_pdf()["report_name"], "vip_loyalty.report_vip_simulation")
         html = self.env["ir.actions.report"].with_user(self.manager)._render_qweb_html(
             "vip_loyalty.action_report_vip_simulation", simulation.ids)[0].decode()
         self.assertIn("Most affected members", html)
