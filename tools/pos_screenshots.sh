@@ -14,4 +14,4 @@ fi
 VIP_SCREENSHOT_DIR="$ROOT/docs" "$PY" "$ODOO_SRC/odoo-bin" -c "$STATE/odoo.conf" -d "$DB" -u vip_loyalty \
   --test-enable --test-tags vip_screenshots --stop-after-init --log-level=info > "$STATE/screenshots.log" 2>&1 || true
 grep -E "(ERROR|FAIL|tests when)" "$STATE/screenshots.log" | tail -n 5 || true
-ls -l "$ROOT/docs"/pos_*.png
+ls -l "$ROOT/docs"/pos_*.png "$ROOT/docs"/whatif_results.png

@@ -61,6 +61,9 @@
         "views/vip_program_liability_views.xml",
         "views/vip_liability_views.xml",
         "report/vip_liability_report.xml",
+        "security/vip_simulation_security.xml",
+        "views/vip_simulation_views.xml",
+        "report/vip_simulation_report.xml",
     ],
     "demo": ["demo/vip_demo.xml", "demo/vip_complaint_demo.xml"],
     "assets": {

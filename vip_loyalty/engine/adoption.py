@@ -344,6 +344,7 @@ class ReplayLine:
     discount: float = 0.0
     excluded: bool = False
     refunded_order_id: int | None = None  # the order a returned line comes from
+    product_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -356,6 +357,7 @@ class ReplayOrder:
     shop_id: int | None = None
     user_id: int | None = None
     lines: tuple[ReplayLine, ...] = ()
+    redeem_points: int = 0  # points the order redeemed (a what-if replays them, capped by the balance)
 
 
 @dataclass(frozen=True)
@@ -392,6 +394,7 @@ class ReplayTexts:
     refund_level: str = "return re-evaluated: %s"
     reversal: str = "return of %(amount).2f of %(origin)s (%(total).2f): -%(points)s of %(earned)s pts"
     expiry: str = "pts earned %(date)s expired after %(expiry)s"
+    redeem: str = "redeemed %s pts"
 
 
 @dataclass(frozen=True)
@@ -406,6 +409,17 @@ class ReplayConfig:
     auto_enrol: bool = True
     refund_reevaluate: bool = False
     texts: ReplayTexts = ReplayTexts()
+    # None: each line's own ``excluded``; else the products this programme excludes.
+    excluded_product_ids: frozenset[int] | None = None
+    # The programme versions before this one: (first day it no longer holds, config), by date.
+    earlier: tuple[tuple[date, ReplayConfig], ...] = ()
+
+    def in_force(self, day: date) -> ReplayConfig:
+        """The programme a member met on ``day``: an earlier version until it was replaced."""
+        for until, config in self.earlier:
+            if day < until:
+                return config
+        return self
 
 
 @dataclass
@@ -438,6 +452,7 @@ class ReplayResult:
     earned: dict[int, int] = field(default_factory=dict)  # replayed order id -> points earned
     enrolment: tuple[date, int | None, int | None] | None = None  # (date, shop, advisor)
     stats: tuple[float, date | None, int] | None = None  # (lifetime spend, last purchase, count)
+    order_levels: dict[int, int | None] = field(default_factory=dict)  # order id -> level held when paid
 
 
 class _Ledger:
@@ -491,6 +506,7 @@ def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today
     result; it must only be used for a member whose orders involve no other customer
     and whose ledger is empty (anything else is replayed through the live code).
     """
+    timeline, config = config, config.in_force(start)
     specs, policy = config.specs, config.policy
     texts = config.texts
     lowest_id = level_engine.sort_levels(specs)[0].id if specs else None
@@ -524,6 +540,7 @@ def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today
 
     def order_paid(order):
         nonlocal state, last_purchase, next_expiry
+        result.order_levels[order.id] = state.level_id
         returned = [line for line in order.lines if line.refunded_order_id]
         sold = [line for line in order.lines if not line.refunded_order_id]
         customer = order.customer_id
@@ -551,9 +568,15 @@ def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today
                     "amount": refunded, "origin": origin.name, "total": origin.amount_total,
                     "points": points, "earned": earn.points,
                 }, order_id=order.id, reversed_key=earn.key)
+        redeemed = min(order.redeem_points, max(ledger.balance, 0)) if customer else 0
+        if redeemed > 0:
+            ledger.post(order.day, -redeemed, "redeem", texts.redeem % redeemed, order_id=order.id)
         earned = 0
         if customer and state.state != "none" and config.rule and sold:
-            earn_lines = [points_engine.EarnLine(line.amount, line.discount, line.excluded) for line in sold]
+            excluded = config.excluded_product_ids
+            earn_lines = [points_engine.EarnLine(
+                line.amount, line.discount, line.excluded if excluded is None else line.product_id in excluded,
+            ) for line in sold]
             ctx = points_engine.EarnContext(
                 order_date=order.day, birthday=member.birthday,
                 level_multiplier=config.multipliers.get(state.level_id) or 1.0,
@@ -584,15 +607,24 @@ def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today
         if decision:
             move(order.day, decision, order.id)
 
+    def switch(day):
+        nonlocal config, specs, policy, texts, lowest_id
+        if timeline.earlier and timeline.in_force(day) is not config:
+            config = timeline.in_force(day)
+            specs, policy, texts = config.specs, config.policy, config.texts
+            lowest_id = level_engine.sort_levels(specs)[0].id if specs else None
+
     cursor = start
     for order in member.orders:
         if order.day < start:
             continue
         while cursor <= order.day:
+            switch(cursor)
             night(cursor)
             cursor += timedelta(days=1)
         order_paid(order)
     while cursor <= today:
+        switch(cursor)
         night(cursor)
         cursor += timedelta(days=1)
     result.state = state

@@ -265,11 +265,13 @@ class VipHistoryReplay(models.AbstractModel):
     # -- set-based replay: read a batch, compute in the engine, write in a few statements ------
 
     def _vip_replay_config(self, program, specs, policy):
+        """The live programme as the engine replays it; with the programmes in force before each
+        change applied after ``date_from`` (``vip.program.version``), for the days they held."""
         company = self.company_id
         rule = self.env["vip.points.rule"]._for_company(company)
         levels = self.env["vip.level"].sudo().with_context(active_test=False).search([("company_id", "=", company.id)])
         enrol_level = self.env["vip.level"].sudo().search([("company_id", "=", company.id)], limit=1)
-        return adoption.ReplayConfig(
+        config = adoption.ReplayConfig(
             specs=tuple(specs),
             policy=policy,
             rule=rule._to_spec() if rule else None,
@@ -286,9 +288,14 @@ class VipHistoryReplay(models.AbstractModel):
                 expiry=_("pts earned %(date)s expired after %(expiry)s"),
             ),
         )
+        return self.env["vip.program.version"]._vip_timeline(company, config, self.date_from)
 
-    def _vip_replay_inputs(self, member_ids, orders, config, entangled):
-        """(engine members for the set-based replay, member ids for the live code)."""
+    def _vip_replay_inputs(self, member_ids, orders, config, entangled, fresh=False):
+        """(engine members for the set-based replay, member ids for the live code).
+
+        ``fresh`` (a what-if simulation): every member, starting the period with no membership
+        and no points, whatever the ledger holds; nothing goes to the live code.
+        """
         cr = self.env.cr
         company = self.company_id
         # Each order's day as a live sale decides it: its shop's timezone, else the company's.
@@ -298,6 +305,8 @@ class VipHistoryReplay(models.AbstractModel):
             slow = set(member_ids)  # the rank of the day depends on every member's orders
         cr.execute("SELECT DISTINCT partner_id FROM vip_points_entry WHERE partner_id = ANY(%s)", [member_ids])
         slow |= {r[0] for r in cr.fetchall()}
+        if fresh:
+            slow = set()
         fast_ids = [member_id for member_id in member_ids if member_id not in slow]
         if not fast_ids:
             return [], sorted(slow)
@@ -328,7 +337,7 @@ class VipHistoryReplay(models.AbstractModel):
         for order_id, product_id, amount, discount, origin_id in line_rows:
             lines.setdefault(order_id, []).append(adoption.ReplayLine(
                 amount=amount or 0.0, discount=discount or 0.0, excluded=product_id in excluded,
-                refunded_order_id=origin_id,
+                refunded_order_id=origin_id, product_id=product_id,
             ))
             if origin_id:
                 origin_ids.add(origin_id)
@@ -365,8 +374,10 @@ class VipHistoryReplay(models.AbstractModel):
             member_orders = [heads[order_id] for order_id in orders[member_id]]
             refers = {line.refunded_order_id for order_id in orders[member_id]
                       for line in lines.get(order_id, []) if line.refunded_order_id}
+            if fresh:
+                state, level_id, since, until, balance, last_purchase = "none", None, None, None, 0, None
             needs_enrolment = state == "none" and config.auto_enrol
-            if (any(head[1] not in (None, member_id) or head[7] for head in member_orders)
+            if not fresh and (any(head[1] not in (None, member_id) or head[7] for head in member_orders)
                     or any(origin_partner.get(origin) != member_id for origin in refers)
                     or (partner_company and partner_company != company.id)
                     or (needs_enrolment and phone and not profile_engine.is_valid_phone(phone))):
@@ -379,7 +390,7 @@ class VipHistoryReplay(models.AbstractModel):
                     adoption.ReplayOrder(
                         id=head[0], stamp=head[2], day=head[3], amount_total=head[4] or 0.0,
                         customer_id=head[1], shop_id=head[5], user_id=head[6],
-                        lines=tuple(lines.get(head[0], ())),
+                        lines=tuple(lines.get(head[0], ())), redeem_points=head[7],
                     )
                     for head in member_orders
                 ),

@@ -117,6 +117,8 @@ class VipLevel(models.Model):
         "retention_annual_spend", "validity_months", "sequence", "code", "active", "company_id",
     )
     def _check_level_table(self):
+        if self.env.context.get("vip_level_check_later"):
+            return  # a what-if scenario applied level by level: checked once, when all are written
         for company in self.company_id:
             errors = level_engine.validate_levels(self._vip_read_specs(company.id))
             if errors:

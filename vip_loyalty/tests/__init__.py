@@ -22,6 +22,8 @@ from . import (
     test_roles,
     test_roles_tour,
     test_segmentation,
+    test_simulation,
+    test_simulation_screenshot,
     test_system_step,
     test_tour,
 )
