@@ -9,6 +9,11 @@ DB="${1:-${VIP_DB:-vip_demo}}"
 bash "$ROOT/tools/pg.sh" start
 write_odoo_conf "${VIP_TEST_HTTP_PORT:-8169}"
 mkdir -p "$ROOT/docs"
+# The Chinese pictures need a CJK font in headless Chromium.
+if ! fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk"; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null
+  else log "no CJK font: the Chinese pictures will show boxes (install fonts-wqy-microhei)"; fi
+fi
 if ! db_exists "$DB"; then
   log "creating the demo database $DB (as make run does)"
   "$PY" "$ODOO_SRC/odoo-bin" -c "$STATE/odoo.conf" -d "$DB" -i point_of_sale,vip_loyalty --stop-after-init --log-level=warn
