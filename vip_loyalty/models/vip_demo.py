@@ -41,6 +41,9 @@ class VipDemo(models.AbstractModel):
         rng = random.Random(19)
         today = company._vip_today()
         advisors = self._vip_demo_advisors(company)
+        # the XML demo members were enrolled by the superuser: give them a real advisor
+        for i, xmlid in enumerate(("demo_member_lin", "demo_member_wang", "demo_member_zhao")):
+            self.env.ref(f"vip_loyalty.{xmlid}").vip_advisor_id = advisors[i % len(advisors)]
         shops = self._vip_demo_shops()
         members = self._vip_demo_members(rng, advisors, shops, today)
         self._vip_demo_orders(rng, members, shops, advisors, today)
