@@ -140,7 +140,7 @@ class VipDemo(models.AbstractModel):
 
     def _vip_demo_orders(self, rng, members, shops, advisors, today):
         products = self.env["product.product"].search([
-            ("available_in_pos", "=", True), ("lst_price", ">", 5), ("type", "=", "consu"),
+            ("available_in_pos", "=", True), ("list_price", ">", 5), ("type", "=", "consu"),
             ("company_id", "in", (False, self.env.company.id)),
         ], limit=30)
         if not products:
