@@ -33,7 +33,8 @@ class VipDemo(models.AbstractModel):
         if config["test_enable"] or odoo_module.current_test:
             _logger.info("vip: demo activity not generated while testing")
             return
-        # The jobs it runs commit batch by batch, as they do at night: no savepoint around them.
+        # Odoo loads demo data inside a savepoint: nothing here may commit, so the nightly jobs
+        # (which commit batch by batch) are not called; the first night expires the old lots.
         company = self.env.ref("base.main_company")
         self.with_company(company).sudo()._vip_generate_for(company)
 
@@ -50,7 +51,9 @@ class VipDemo(models.AbstractModel):
         self._vip_demo_points(rng, members, company, today)
         self._vip_demo_complaints(members, shops, today)
         self._vip_demo_gifts(members, company, today)
-        self.env["vip.birthday.list"].create({"month": today.replace(day=1), "company_id": company.id})
+        blists = self.env["vip.birthday.list"]
+        if not blists.search_count([("company_id", "=", company.id), ("month", "=", today.replace(day=1))]):
+            blists.create({"month": today.replace(day=1), "company_id": company.id})
         snapshot = self.env["vip.analysis.snapshot"]
         for back in (3, 2, 1, 0):
             snapshot._vip_compute_month(add_months(today.replace(day=1), -back), company)
@@ -185,7 +188,6 @@ class VipDemo(models.AbstractModel):
                 "points": 80, "entry_type": "adjust", "rule_description": "Demo: old bonus",
                 "expiry_date": today - timedelta(days=3),
             }])
-        entries._vip_expire_lots(today, company)
 
     def _vip_demo_complaints(self, members, shops, today):
         complaint = self.env["vip.complaint"]
@@ -217,7 +219,12 @@ class VipDemo(models.AbstractModel):
 
     def _vip_demo_gifts(self, members, company, today):
         gifts = self.env["vip.gift.issue"]
-        gifts._cron_daily(today)
+        birthday = self.env["vip.gift.rule"].search([("company_id", "=", company.id), ("occasion", "=", "birthday")],
+                                                    limit=1)
+        if birthday:
+            born_now = members.filtered(lambda m: m.vip_birthday and m.vip_birthday.month == today.month)[:3]
+            planned = gifts.create([{"partner_id": m.id, "rule_id": birthday.id} for m in born_now])
+            planned[:1].action_notify()
         rule = self.env["vip.gift.rule"].search([("company_id", "=", company.id), ("occasion", "=", "anniversary")],
                                                 limit=1) or self.env["vip.gift.rule"].create({
             "name": "Membership anniversary", "occasion": "anniversary", "company_id": company.id,
