@@ -41,8 +41,10 @@ class ResPartner(models.Model):
                                    tracking=True, ondelete="restrict", readonly=True)
     vip_level_code = fields.Char(related="vip_level_id.code", string="Level Code")
     vip_level_color = fields.Integer(related="vip_level_id.color", string="Level Colour")
-    vip_level_since = fields.Date(copy=False, readonly=True)
-    vip_level_valid_until = fields.Date(copy=False, readonly=True)
+    # the level as a tag, so every view shows it as a badge in the level's colour
+    vip_level_badge_ids = fields.Many2many("vip.level", string="Level", compute="_compute_vip_level_badge_ids")
+    vip_level_since = fields.Date(string="Level Since", copy=False, readonly=True)
+    vip_level_valid_until = fields.Date(string="Level Valid Until", copy=False, readonly=True)
     vip_enrol_date = fields.Date(string="Enrolled On", copy=False)
     vip_enrol_shop_id = fields.Many2one("pos.config", string="Enrolled At", copy=False)
     vip_advisor_id = fields.Many2one("res.users", string="Advisor", copy=False, index="btree_not_null",
@@ -52,12 +54,14 @@ class ResPartner(models.Model):
     vip_lifetime_spend = fields.Monetary(string="Lifetime Spend", copy=False, readonly=True,
                                          currency_field="vip_currency_id")
     vip_currency_id = fields.Many2one("res.currency", compute="_compute_vip_currency_id")
-    vip_last_purchase_date = fields.Date(copy=False, readonly=True)
-    vip_purchase_count = fields.Integer(copy=False, readonly=True)
+    vip_last_purchase_date = fields.Date(string="Last Purchase", copy=False, readonly=True)
+    vip_purchase_count = fields.Integer(string="Purchases", copy=False, readonly=True)
     vip_level_history_ids = fields.One2many("vip.level.history", "partner_id", string="Level History")
     vip_points_entry_ids = fields.One2many("vip.points.entry", "partner_id", string="Points Ledger")
     vip_open_lot_ids = fields.One2many("vip.points.entry", "partner_id", string="Open Lots",
                                        domain=[("remaining", ">", 0)])
+    vip_next_expiry_date = fields.Date(string="Next Expiry", compute="_compute_vip_next_expiry")
+    vip_next_expiry_points = fields.Integer(string="Points Expiring", compute="_compute_vip_next_expiry")
 
     # -- hard profile (20%) -----------------------------------------------------
     vip_gender = fields.Selection([("female", "Female"), ("male", "Male"), ("other", "Other")], string="Gender")
@@ -204,7 +208,11 @@ class ResPartner(models.Model):
             elif vals.get("vip_state", "none") != "none" and "vip_card_number" not in vals:
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
                 vals["vip_card_number"] = self.with_company(company)._vip_next_card_number()
-        return super().create(vals_list)
+        partners = super().create(vals_list)
+        if self.env.context.get("vip_enrol_new"):
+            # Members › New: the new customer is a member with a card at once
+            partners.filtered(lambda p: not p.parent_id).action_vip_enrol()
+        return partners
 
     def write(self, vals):
         if SYSTEM_FIELDS & set(vals):
@@ -451,10 +459,25 @@ class ResPartner(models.Model):
             return add_months(on_date, spec.validity_months)
         return None
 
+    @api.depends("vip_level_id")
+    def _compute_vip_level_badge_ids(self):
+        for partner in self:
+            partner.vip_level_badge_ids = partner.vip_level_id
+
+    @api.depends("vip_open_lot_ids.expiry_date", "vip_open_lot_ids.remaining")
+    def _compute_vip_next_expiry(self):
+        for partner in self:
+            lots = partner.vip_open_lot_ids.filtered("expiry_date")
+            first = min(lots.mapped("expiry_date"), default=False)
+            partner.vip_next_expiry_date = first
+            partner.vip_next_expiry_points = sum(lots.filtered(lambda lot, d=first: lot.expiry_date == d)
+                                                 .mapped("remaining"))
+
     def action_vip_change_level(self):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
+            "name": _("Change Level"),
             "res_model": "vip.level.change",
             "view_mode": "form",
             "target": "new",
@@ -465,6 +488,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
+            "name": _("Adjust Points"),
             "res_model": "vip.points.adjust",
             "view_mode": "form",
             "target": "new",

@@ -24,7 +24,8 @@ class VipBirthdayList(models.Model):
     )
     shop_ids = fields.Many2many("pos.config", string="Shops", check_company=True,
                                 help="Shops listed; empty means every shop.")
-    member_count = fields.Integer(compute="_compute_member_count")
+    member_count = fields.Integer(string="Members", compute="_compute_member_count")
+    member_ids = fields.Many2many("res.partner", string="Members of the Month", compute="_compute_member_count")
 
     _sql_constraints = [
         ("month_uniq", "unique(company_id, month)", "There is already a birthday list for this month."),
@@ -44,7 +45,9 @@ class VipBirthdayList(models.Model):
 
     def _compute_member_count(self):
         for rec in self:
-            rec.member_count = len(rec._vip_rows())
+            members = [partner.id for partner, _day in rec._vip_rows()] if rec.month else []
+            rec.member_count = len(members)
+            rec.member_ids = [(6, 0, members)]
 
     def _vip_rows(self):
         """(member, birthday this year) of the month, by day and name; lost members kept off the wall."""

@@ -70,7 +70,8 @@ class VipComplaint(models.Model):
     description = fields.Text(help="What happened, in the customer's words.")
     customer_request = fields.Text(string="What the Customer Wants")
     responsibility = fields.Selection(RESPONSIBILITIES)
-    state = fields.Selection(STATES, required=True, default="new", tracking=True, index=True, copy=False)
+    state = fields.Selection(STATES, string="Status", required=True, default="new", tracking=True, index=True,
+                             copy=False, group_expand="_vip_expand_states")
     priority = fields.Selection(PRIORITIES, compute="_compute_priority", store=True, readonly=False, index=True,
                                 help="Rises with the member's level: top-level members first.")
     sla_id = fields.Many2one("vip.complaint.sla", string="SLA Policy", compute="_compute_sla_id", store=True,
@@ -241,13 +242,29 @@ class VipComplaint(models.Model):
     def write(self, vals):
         self._vip_check_satisfaction(vals)
         if "state" in vals and not self.env.context.get("vip_complaint_transition"):
-            moved = self.filtered(lambda c: c.state != vals["state"])
-            if moved:
-                raise UserError(self.env._(
-                    "Move %(ref)s with its buttons (Start, Escalate, Resolve, Close) so that the rules apply.",
-                    ref=moved[0].name,
-                ))
+            # a card dragged across the kanban takes the same step as its button, with the same rules
+            vals = dict(vals)
+            target = vals.pop("state")
+            result = super().write(vals) if vals else True
+            for complaint in self.filtered(lambda c: c.state != target):
+                complaint._vip_move_to(target)
+            return result
         return super().write(vals)
+
+    @api.model
+    def _vip_expand_states(self, states, domain):
+        """Every stage is a kanban column, in the order of the lifecycle."""
+        return [key for key, _label in STATES]
+
+    def _vip_move_to(self, target):
+        self.ensure_one()
+        if target == "in_progress":
+            return self.action_reopen() if self.state in ("resolved", "closed") else self.action_start()
+        steps = {"escalated": self.action_escalate, "resolved": self.action_resolve, "closed": self.action_close}
+        if target not in steps:
+            raise UserError(self.env._("%(ref)s cannot go back to %(state)s.", ref=self.name,
+                                       state=dict(STATES).get(target, target)))
+        return steps[target]()
 
     def _vip_set_state(self, vals):
         return self.with_context(vip_complaint_transition=True).write(vals)

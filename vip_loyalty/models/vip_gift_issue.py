@@ -46,7 +46,8 @@ class VipGiftIssue(models.Model):
     )
     holiday_id = fields.Many2one("vip.holiday", ondelete="restrict")
     level_id = fields.Many2one("vip.level", string="Level When Planned", readonly=True)
-    state = fields.Selection(STATES, required=True, default="planned", index=True, tracking=True, copy=False)
+    state = fields.Selection(STATES, string="Status", required=True, default="planned", index=True, tracking=True,
+                             copy=False)
     delivery = fields.Selection([("pickup", "Pick up in store"), ("ship", "Ship")], required=True, default="pickup")
     date_notified = fields.Datetime(readonly=True, copy=False)
     date_delivered = fields.Datetime(readonly=True, copy=False, tracking=True)
@@ -77,13 +78,45 @@ class VipGiftIssue(models.Model):
             """
         )
 
+    @api.onchange("rule_id", "occasion_date")
+    def _onchange_rule_id(self):
+        """Gifts › New: the rule gives the occasion, the product and how long the gift stays valid."""
+        for issue in self.filtered("rule_id"):
+            issue.occasion = issue.rule_id.occasion
+            issue.product_id = issue.product_id or issue.rule_id.product_id
+            day = issue.occasion_date or issue.date_planned
+            if day:
+                issue.expiry_date = day + timedelta(days=max(issue.rule_id.validity_days, 0))
+
     @api.model_create_multi
     def create(self, vals_list):
         sequence = self.env["ir.sequence"]
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = sequence.next_by_code("vip.gift.issue") or "/"
+            if vals.get("rule_id") and not vals.get("period_key"):
+                self._vip_fill_manual(vals)
         return super().create(vals_list)
+
+    @api.model
+    def _vip_fill_manual(self, vals):
+        """A gift created by hand: the rule's occasion, today as the occasion, its quota period;
+        a second gift in the same period is refused before anything is written."""
+        rule = self.env["vip.gift.rule"].browse(vals["rule_id"])
+        partner = self.env["res.partner"].browse(vals.get("partner_id"))
+        vals.setdefault("occasion", rule.occasion)
+        day = fields.Date.to_date(vals.get("occasion_date")) or rule.company_id._vip_today()
+        vals["occasion_date"] = day
+        vals["period_key"] = gift_engine.period_key(rule._to_spec(), day, vals.get("holiday_id") or None)
+        vals.setdefault("product_id", rule.product_id.id)
+        vals.setdefault("level_id", partner.vip_level_id.id)
+        if not vals.get("expiry_date"):
+            vals["expiry_date"] = day + timedelta(days=max(rule.validity_days, 0))
+        if self.sudo().search_count([("partner_id", "=", partner.id), ("occasion", "=", vals["occasion"]),
+                                     ("period_key", "=", vals["period_key"]), ("state", "!=", "cancelled")]):
+            raise UserError(self.env._(
+                "%(member)s already has a %(occasion)s gift for this period.", member=partner.display_name,
+                occasion=dict(OCCASIONS).get(vals["occasion"], vals["occasion"])))
 
     # -- buttons -------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ class VipJob(models.Model):
         [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed"),
          ("cancelled", "Cancelled")],
         default="queued", required=True, readonly=True, tracking=True,
+        string="Status",
     )
     progress_done = fields.Integer(string="Done", readonly=True)
     progress_total = fields.Integer(string="Total", readonly=True)

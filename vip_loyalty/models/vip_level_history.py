@@ -25,7 +25,7 @@ class VipLevelHistory(models.Model):
     date = fields.Date(required=True, index=True)
     reason = fields.Selection(REASONS, required=True)
     rule_description = fields.Char()
-    pos_order_id = fields.Many2one("pos.order", index="btree_not_null", ondelete="set null")
+    pos_order_id = fields.Many2one("pos.order", string="POS Order", index="btree_not_null", ondelete="set null")
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
     is_history_rebuild = fields.Boolean(
         string="History Rebuild", readonly=True,

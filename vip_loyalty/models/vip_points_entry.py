@@ -39,7 +39,8 @@ class VipPointsEntry(models.Model):
     entry_type = fields.Selection(ENTRY_TYPES, required=True, index=True, readonly=True)
     expiry_date = fields.Date(index=True, readonly=True)
     remaining = fields.Integer(readonly=True, aggregator="sum")
-    pos_order_id = fields.Many2one("pos.order", index="btree_not_null", ondelete="restrict", readonly=True)
+    pos_order_id = fields.Many2one("pos.order", string="POS Order", index="btree_not_null", ondelete="restrict",
+                                   readonly=True)
     reversed_entry_id = fields.Many2one(
         "vip.points.entry", index="btree_not_null", ondelete="restrict", readonly=True,
         help="The lot this entry counters (reversal, expiry).",

@@ -235,7 +235,7 @@ class VipProgram(models.Model):
         help="Day of each month when members get their level's member-day discount (0 = none).",
     )
     stack_floor_percent = fields.Float(
-        string="折上折 from promoted price ≥ (% of list)",
+        string="Level discount on promoted prices from (% of list)",
         help="Promoted items whose price is at least this share of the list price get the level "
              "discount again (折上折); deeper promotions do not. The base level never gets it.",
     )

@@ -33,6 +33,7 @@ class VipPromotion(models.Model):
     state = fields.Selection(
         [("draft", "Draft"), ("scheduled", "Scheduled"), ("announced", "Announced")],
         default="draft", required=True, tracking=True,
+        string="Status",
     )
     date_announced = fields.Date(readonly=True)
     call_count = fields.Integer(readonly=True)

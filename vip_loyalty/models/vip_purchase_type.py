@@ -12,7 +12,7 @@ class VipPurchaseType(models.Model):
     code = fields.Selection(
         [
             ("new_arrival", "New arrivals"),
-            ("promotion", "Promotions"),
+            ("promotion", "Promotion hunters"),
             ("bulk", "Bulk"),
             ("frequent", "Frequent"),
             ("single_item", "Single item"),

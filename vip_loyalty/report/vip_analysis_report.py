@@ -54,22 +54,19 @@ class VipAnalysisReport(models.AbstractModel):
         month = analysis_engine.month_start(fields.Date.to_date(month))
         months = [month, analysis_engine.previous_month(month), analysis_engine.same_month_last_year(month)]
         snapshot = self.env["vip.analysis.snapshot"]
-        snapshot._vip_ensure_months(months, company)
+        snapshots = snapshot._vip_read_months(months, company)
         rows = []
         for m in months:
-            row = snapshot.search([
-                ("company_id", "=", company.id), ("month", "=", m),
-                ("shop_id", "=", shop.id if shop else False), ("advisor_id", "=", False),
-            ], limit=1)
+            row = snapshots.filtered(lambda r, m=m: r.month == m and r.shop_id == (shop or r.shop_id.browse())
+                                     and not r.advisor_id)[:1]
             rows.append(row)
         summary = [
             {"label": label, "field": name, "kind": kind, "values": [row[name] if row else 0 for row in rows]}
             for label, name, kind in self._kpi_lines()
         ]
-        staff = snapshot.search([
-            ("company_id", "=", company.id), ("month", "=", month), ("row_type", "=", "advisor"),
-            ("shop_id", "=", shop.id) if shop else ("shop_id", "!=", False),
-        ], order="completeness_rank, id")
+        staff = snapshots.filtered(
+            lambda r: r.month == month and r.row_type == "advisor" and (not shop or r.shop_id == shop)
+        ).sorted(lambda r: (r.completeness_rank, r.advisor_id.id))
         return {
             "company": company,
             "shop": shop,

@@ -1,6 +1,9 @@
 from . import (
     test_adoption,
     test_analysis,
+    test_analysis_totals,
+    test_backoffice_screenshots,
+    test_backoffice_tours,
     test_birthday_report,
     test_care_pos,
     test_company_defaults,

@@ -170,9 +170,15 @@ class TestComplaints(TransactionCase):
             complaint.action_close()
         with self.assertRefused(UserError, "not possible"):
             complaint.action_reopen()
-        with self.assertRefused(UserError, "buttons"):
+        # a state written directly (a card dragged on the kanban) takes the button's step and its rules
+        with self.assertRefused(UserError, "not possible"):
             complaint.state = "closed"
         self.assertEqual(complaint.state, "new")
+        complaint.state = "in_progress"
+        self.assertEqual(complaint.state, "in_progress")
+        self.assertTrue(complaint.first_response_date, "the same step as Start")
+        with self.assertRefused(UserError, "cannot go back"):
+            complaint.state = "new"
 
     # -- cron -----------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ class VipHistoryRebuild(models.TransientModel):
         default=lambda self: self.env["vip.program"]._get_for_company(self.env.company).cron_batch_size or 1000,
         help="Most members per committed chunk (the background job takes fewer when time is short).",
     )
-    state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft", required=True)
+    state = fields.Selection([("draft", "Draft"), ("done", "Done")], string="Status", default="draft", required=True)
     job_id = fields.Many2one("vip.job", string="Job", readonly=True)
     members_count = fields.Integer(string="Members affected", readonly=True)
     orders_count = fields.Integer(string="Orders replayed", readonly=True)

@@ -1,3 +1,4 @@
+from markupsafe import Markup
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -10,8 +11,8 @@ class VipLevelChange(models.TransientModel):
     _name = "vip.level.change"
     _description = "Change VIP Level"
 
-    partner_id = fields.Many2one("res.partner", required=True, domain=[("vip_state", "!=", "none")])
-    current_level_id = fields.Many2one(related="partner_id.vip_level_id")
+    partner_id = fields.Many2one("res.partner", string="Member", required=True, domain=[("vip_state", "!=", "none")])
+    current_level_id = fields.Many2one(related="partner_id.vip_level_id", string="Current Level")
     level_id = fields.Many2one("vip.level", string="New level", required=True)
     valid_until = fields.Date()
     reason = fields.Char(required=True)
@@ -23,6 +24,7 @@ class VipLevelChange(models.TransientModel):
         if not (self.reason or "").strip():
             raise UserError(self.env._("A level change needs a reason."))
         today = (self.partner_id.company_id or self.env.company)._vip_today()
+        before = self.partner_id.vip_level_id
         self.partner_id._vip_apply_decision(
             level_engine.Decision(
                 level_id=self.level_id.id,
@@ -34,4 +36,9 @@ class VipLevelChange(models.TransientModel):
             ),
             today,
         )
+        self.partner_id.sudo().message_post(body=Markup("%s<br/>%s") % (
+            self.env._("Level changed by hand: %(old)s → %(new)s",
+                       old=before.name or self.env._("none"), new=self.level_id.name),
+            self.env._("Reason: %s", self.reason.strip()),
+        ))
         return {"type": "ir.actions.act_window_close"}

@@ -24,6 +24,7 @@ class VipMemberImport(models.TransientModel):
     state = fields.Selection(
         [("draft", "Draft"), ("invalid", "Errors found"), ("valid", "Ready to import"), ("done", "Imported")],
         default="draft", required=True,
+        string="Status",
     )
     errors = fields.Text(readonly=True)
     row_count = fields.Integer(readonly=True)

@@ -12,13 +12,8 @@ registry.category("web_tour.tours").add("vip_loyalty_member_tour", {
             run: "click",
         },
         {
-            content: "Open the VIP tab",
-            trigger: ".o_notebook .nav-link:contains('VIP')",
-            run: "click",
-        },
-        {
-            content: "The level and card are shown",
-            trigger: ".o_field_widget[name=vip_level_id]:contains('Member')",
+            content: "The member screen leads with the level badge",
+            trigger: ".o_field_widget[name=vip_level_badge_ids] .o_tag:contains('Member')",
         },
         {
             content: "The points balance is shown",
