@@ -19,9 +19,11 @@ from . import (
     test_pos_screenshots,
     test_pos_terminal,
     test_pos_tour,
+    test_reach,
     test_roles,
     test_roles_tour,
     test_segmentation,
     test_system_step,
     test_tour,
+    test_voucher_tour,
 )
