@@ -17,6 +17,8 @@ class TestVipVoucherTour(TestPointOfSaleHttpCommon):
         super().setUpClass()
         env = cls.env
         company = cls.main_pos_config.company_id
+        # The back office sets up as a VIP manager; the cashier at the till has no VIP right.
+        cls.env.user.groups_id |= env.ref("vip_loyalty.group_vip_manager")
         cls.program = env["vip.program"]._get_for_company(company)
         cls.program.member_day = 0
         cls.silk = env["product.product"].create({
