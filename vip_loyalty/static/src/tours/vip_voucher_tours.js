@@ -9,7 +9,7 @@ import { registry } from "@web/core/registry";
 
 const has = (selector, content) => ({ content, trigger: selector });
 const typeVoucher = (code) => [
-    ProductScreen.clickControlButton("Voucher"),
+    ...ProductScreen.clickControlButton("Voucher"),
     TextInputPopup.inputText(code),
     Dialog.confirm(),
 ];
@@ -27,7 +27,7 @@ function pay() {
 function useVoucherOnce() {
     return [
         ProductScreen.clickDisplayedProduct("Silk Dress"),
-        typeVoucher("vtouraaaa2"),
+        ...typeVoucher("vtouraaaa2"),
         has(".orderline .vip-voucher-code:contains('VTOURAAAA2')", "the voucher line shows its code"),
         ProductScreen.totalAmountIs("459.00"),
         closeToast,
