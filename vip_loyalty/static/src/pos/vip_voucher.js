@@ -24,7 +24,11 @@ patch(PosStore.prototype, {
         if (!result.ok) {
             return result;
         }
-        const product = this.models["product.product"].get(result.product_id);
+        // The voucher product is not among the products a till loads at start: fetch it once.
+        let product = this.models["product.product"].get(result.product_id);
+        if (!product) {
+            [product] = await this.data.read("product.product", [result.product_id]);
+        }
         if (!product) {
             return { ok: false, message: _t("The voucher product is not available in this POS.") };
         }
