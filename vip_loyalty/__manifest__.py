@@ -6,7 +6,7 @@
     "author": "vip_loyalty developers",
     "website": "https://example.com/vip_loyalty",
     "license": "LGPL-3",
-    "depends": ["point_of_sale", "account", "mail", "resource", "base_import"],
+    "depends": ["point_of_sale", "account", "mail", "resource", "base_import", "sms"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/security.xml",
@@ -66,6 +66,9 @@
         "views/vip_simulation_views.xml",
         "report/vip_simulation_report.xml",
         "views/res_config_settings_views.xml",
+        "security/vip_reach_security.xml",
+        "data/vip_reach_data.xml",
+        "views/vip_reach_views.xml",
         "views/vip_menus_ux.xml",
     ],
     "demo": ["demo/vip_demo.xml", "demo/vip_complaint_demo.xml", "demo/vip_activity_demo.xml"],

@@ -2,6 +2,8 @@ import logging
 
 from odoo import api, fields, models
 
+from ..engine import reach as reach_engine
+
 _logger = logging.getLogger(__name__)
 
 KINDS = [
@@ -11,6 +13,11 @@ KINDS = [
     ("gift_call", "Gift call"),
     ("contact_step", "Contact plan step"),
     ("promotion", "Promotion notice"),
+    ("greeting", "Greeting"),
+    ("satisfaction", "Satisfaction question"),
+    ("notice", "Notice before a loss"),
+    ("voucher", "Year-end vouchers"),
+    ("event", "Event invitation"),
 ]
 
 
@@ -34,6 +41,11 @@ class VipCareLog(models.Model):
     user_id = fields.Many2one("res.users", string="Advisor", readonly=True)
     activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
     channel = fields.Selection([("activity", "Activity"), ("message", "Message")], readonly=True)
+    message_channel = fields.Selection(
+        [("sms", "SMS"), ("email", "Email"), ("none", "Not reachable (logged only)")],
+        string="Sent By", readonly=True,
+    )
+    message_text = fields.Text(string="Message Sent", readonly=True)
 
     _sql_constraints = [
         ("partner_key_uniq", "unique(partner_id, key)", "This care touch was already made."),
@@ -64,6 +76,9 @@ class VipCareLog(models.Model):
         fresh = []
         for touch in touches:
             ident = (touch["partner"].id, touch["key"])
+            if not touch.get("activity_type") and not reach_engine.may_receive(
+                    touch["kind"], touch["partner"].vip_accepts_promotions):
+                continue
             if ident not in done:
                 done.add(ident)
                 fresh.append(touch)
@@ -103,9 +118,10 @@ class VipCareLog(models.Model):
         for touch in fresh:
             if touch.get("activity_type"):
                 continue
-            touch["partner"].sudo().message_post(
-                body=touch["body"], subject=touch.get("subject"), partner_ids=touch["partner"].ids,
-                message_type="comment", subtype_xmlid="mail.mt_comment",
+            # By the member's channel: SMS for a mobile number, email for who prefers it.
+            touch["sent"] = touch["partner"]._vip_deliver(
+                touch.get("subject"), touch["body"], touch.get("company") or touch["partner"].company_id
+                or self.env.company,
             )
         return self.sudo().create([
             {
@@ -117,6 +133,8 @@ class VipCareLog(models.Model):
                 "user_id": t["user"].id if t.get("user") else False,
                 "activity_id": activity_by_ident.get((t["partner"].id, t["key"]), self.env["mail.activity"]).id,
                 "channel": "activity" if t.get("activity_type") else "message",
+                "message_channel": t["sent"][0] if t.get("sent") else False,
+                "message_text": t["sent"][1] if t.get("sent") else False,
             }
             for t in fresh
         ])

@@ -564,11 +564,10 @@ class VipComplaint(models.Model):
             " to this message.",
             name=self.partner_id.name, ref=self.name,
         )
-        self.message_post(
-            body=Markup("<p>%s</p>") % question,
-            partner_ids=self.partner_id.ids,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
+        # By the customer's channel (SMS for a mobile number), logged on the member.
+        self.partner_id._vip_reach(
+            "satisfaction", f"complaint{self.id}:satisfaction", None, Markup("<p>%s</p>") % question,
+            company=self.company_id, record=self,
         )
 
     # -- KPIs --------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import logging
 from datetime import date, timedelta
 
+from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -126,7 +127,13 @@ class VipGiftIssue(models.Model):
             template = issue.rule_id.greeting_template_id
             if template:
                 issue.message_subscribe(partner_ids=issue.partner_id.ids)
-                issue.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+                # By the member's channel (SMS for a mobile number), logged on the member.
+                issue.partner_id._vip_reach(
+                    "greeting", f"gift{issue.id}:greeting",
+                    template._render_field("subject", issue.ids, compute_lang=True)[issue.id],
+                    Markup(template._render_field("body_html", issue.ids, compute_lang=True)[issue.id]),
+                    company=issue.company_id, record=issue,
+                )
             issue.write({"state": "notified", "date_notified": fields.Datetime.now()})
         return True
 

@@ -19,6 +19,7 @@ LEDGER_COLUMNS = (liability_engine.DEFERRAL, liability_engine.REDEMPTION, liabil
 # SLAs, complaint categories and sequences have no company: they already serve every company.
 COMPANY_DEFAULTS = [
     "vip.level", "vip.points.rule", "vip.points.bonus", "vip.holiday", "vip.gift.rule", "vip.contact.step",
+    "vip.notice.step",
 ]
 
 

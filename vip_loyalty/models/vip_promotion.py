@@ -61,8 +61,8 @@ class VipPromotion(models.Model):
             domain = [("vip_state", "=", "active"), ("vip_level_id.company_id", "=", company.id)]
             if promo.level_ids:
                 domain.append(("vip_level_id", "in", promo.level_ids.ids))
-            if "vip_accepts_promotions" in self.env["res.partner"]._fields:
-                domain.append(("vip_accepts_promotions", "!=", "no"))
+            # Promotions only to members who accepted them (greetings carry no advertising).
+            domain.append(("vip_accepts_promotions", "=", "yes"))
             members = self.env["res.partner"].search(domain)
             touches = []
             for partner in members:

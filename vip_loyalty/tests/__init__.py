@@ -22,6 +22,7 @@ from . import (
     test_pos_screenshots,
     test_pos_terminal,
     test_pos_tour,
+    test_reach,
     test_roles,
     test_roles_tour,
     test_segmentation,
@@ -29,4 +30,5 @@ from . import (
     test_simulation_screenshot,
     test_system_step,
     test_tour,
+    test_voucher_tour,
 )

@@ -207,6 +207,7 @@ class TestGiftsCare(TransactionCase):
     def test_promotion_announced_three_days_ahead(self):
         key = self.make_member("Key Member", level="supreme")
         other = self.make_member("Other Member", level="senior")
+        (key | other).write({"vip_accepts_promotions": "yes"})
         if "vip_abc_class" in key._fields:
             key.sudo().write({"vip_abc_class": "A"})
             other.sudo().write({"vip_abc_class": "C"})
