@@ -37,6 +37,7 @@
         "wizard/vip_history_rebuild_views.xml",
         "wizard/vip_member_import_views.xml",
         "wizard/vip_member_merge_views.xml",
+        "wizard/vip_card_replace_views.xml",
         "data/vip_segment_data.xml",
         "security/vip_analysis_security.xml",
         "views/res_partner_segment_views.xml",
@@ -61,6 +62,9 @@
         "views/vip_program_liability_views.xml",
         "views/vip_liability_views.xml",
         "report/vip_liability_report.xml",
+        "security/vip_till_security.xml",
+        "data/vip_till_data.xml",
+        "views/vip_till_views.xml",
     ],
     "demo": ["demo/vip_demo.xml", "demo/vip_complaint_demo.xml"],
     "assets": {

@@ -23,5 +23,6 @@ from . import (
     test_roles_tour,
     test_segmentation,
     test_system_step,
+    test_till_guards,
     test_tour,
 )
