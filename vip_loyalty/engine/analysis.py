@@ -43,6 +43,19 @@ def parse_months(text: str) -> set[int]:
     return months
 
 
+def parse_days(text: str) -> set[int]:
+    """"9,19,29" -> {9, 19, 29}: days of the month; junk is refused with ValueError."""
+    days = set()
+    for part in (text or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        day = int(part)
+        if not 1 <= day <= 31:
+            raise ValueError(f"{day} is not a day of the month")
+        days.add(day)
+    return days
+
+
 def new_member_target(month: date, normal: int, low_season: int, low_months: set[int]) -> int:
     """Monthly new-member target per staff group: 30, or 20 in July–September (seed 000)."""
     return low_season if month.month in low_months else normal

@@ -33,7 +33,12 @@ Rules (seeds 000 and 003; every number comes from configuration):
 ``apply_benefits`` returns one ``LineBenefit`` per input line, in order: the extra discount
 percent to write on the line (on top of the promoted price), a kind and a label.
 
-5. **The cashier's hand:** a discount the cashier typed on a line is never overwritten.
+5. **Settings seed 003 uses:** several member days a month (``member_days``, e.g. 9, 19, 29,
+   beside ``member_day``); the birthday-month discount on the whole order instead of one item
+   (``birthday_scope`` "whole_order"); and on the birthday itself ``birthday_day_percent`` more on
+   every item, taken after its other discount.
+
+6. **The cashier's hand:** a discount the cashier typed on a line is never overwritten.
    ``with_cashier_discount`` keeps the higher of the member benefit and the cashier's discount
    (the member's on a tie, as it carries the programme's name); the till labels the line with
    the one that applies.
@@ -44,7 +49,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
-    "BenefitConfig", "BenefitLine", "LineBenefit", "apply_benefits", "stacked_percent", "with_cashier_discount",
+    "BenefitConfig", "BenefitLine", "LineBenefit", "apply_benefits", "is_member_day", "stacked_percent",
+    "with_cashier_discount",
 ]
 
 KINDS = ("none", "level", "stack", "member_day", "birthday", "cashier")
@@ -62,6 +68,12 @@ class BenefitConfig:
     member_day: int = 0
     stack_floor_percent: float = 0.0
     birthday: date | None = None
+    # Seed 003: several member days a month (9th, 19th, 29th), beside ``member_day``.
+    member_days: tuple = ()
+    # "one_item" (seed 000) or "whole_order": where the birthday-month discount goes.
+    birthday_scope: str = "one_item"
+    # On the birthday itself, this much more on every item (taken after the other discount).
+    birthday_day_percent: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -98,8 +110,13 @@ def _promo_percent(line):
     return 100.0 * (1.0 - line.unit_price / line.list_price)
 
 
+def is_member_day(cfg, on_date):
+    """Whether ``on_date`` is one of the programme's member days."""
+    return on_date.day in {d for d in (cfg.member_day, *cfg.member_days) if d}
+
+
 def _is_member_day(cfg, on_date):
-    return bool(cfg.member_day) and on_date.day == cfg.member_day and cfg.member_day_percent > 0
+    return is_member_day(cfg, on_date) and cfg.member_day_percent > 0
 
 
 def _regular(cfg, line, on_date):
@@ -125,11 +142,45 @@ def _regular(cfg, line, on_date):
     return best
 
 
+def _is_birthday(cfg, on_date):
+    birthday = cfg.birthday
+    if not birthday:
+        return False
+    if birthday.month == 2 and birthday.day == 29 and on_date.month == 2 and on_date.day == 28:
+        return not (on_date.year % 4 == 0 and (on_date.year % 100 != 0 or on_date.year % 400 == 0))
+    return (birthday.month, birthday.day) == (on_date.month, on_date.day)
+
+
+def _birthday_day_extra(cfg, lines, result, on_date):
+    """On the birthday itself: ``birthday_day_percent`` more on every item, after its discount."""
+    if cfg.birthday_day_percent <= 0 or not _is_birthday(cfg, on_date):
+        return result
+    extra = _fmt(cfg.birthday_day_percent)
+    return [
+        b if line.special_price or line.quantity <= 0 else LineBenefit(
+            _round_pct(stacked_percent(b.discount_percent, cfg.birthday_day_percent)), "birthday",
+            f"{b.label}; birthday +{extra}%" if b.label else f"Birthday +{extra}%",
+        )
+        for line, b in zip(lines, result, strict=True)
+    ]
+
+
 def apply_benefits(cfg, lines, on_date):
     """The member discount of every line (see the module documentation)."""
+    return _birthday_day_extra(cfg, lines, _month_benefits(cfg, lines, on_date), on_date)
+
+
+def _month_benefits(cfg, lines, on_date):
     result = [_regular(cfg, line, on_date) for line in lines]
     if not (cfg.birthday and cfg.birthday.month == on_date.month and cfg.birthday_percent > 0):
         return result
+    if cfg.birthday_scope == "whole_order":
+        label = f"Birthday month {_fmt(cfg.birthday_percent)}%"
+        return [
+            LineBenefit(cfg.birthday_percent, "birthday", label)
+            if not line.special_price and line.quantity > 0 and cfg.birthday_percent > b.discount_percent else b
+            for line, b in zip(lines, result, strict=True)
+        ]
     candidates = [
         i for i, line in enumerate(lines)
         if not line.special_price and line.quantity > 0

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from .dates import add_months
 
-WINDOWS = ("rolling_12m", "calendar_year", "quarter", "lifetime")
+WINDOWS = ("rolling_12m", "rolling_3m", "rolling_1m", "calendar_year", "quarter", "lifetime")
 STATES = ("none", "active", "lapsed", "lost")
 REASONS = ("upgrade", "downgrade", "renewal", "lapse", "lost")
 EVALUATION_MODES = ("continuous", "semiannual")
@@ -40,6 +40,7 @@ class LevelSpec:
     )
     validity_months: int = 0  # 0 = no expiry
     is_permanent: bool = False  # once reached, never drops
+    year_end_next_year: bool = False  # calendar year: 31 December counts in the next year
 
 
 @dataclass(frozen=True)
@@ -163,10 +164,13 @@ def validate_levels(levels: Iterable[LevelSpec]) -> list[str]:
     return errors
 
 
+ROLLING_MONTHS = {"rolling_12m": 12, "rolling_3m": 3, "rolling_1m": 1}
+
+
 def window_start(window: str, on_date: date) -> date | None:
     """First day counted by a qualify window ending on ``on_date``; None = no limit."""
-    if window == "rolling_12m":
-        return add_months(on_date, -12) + timedelta(days=1)
+    if window in ROLLING_MONTHS:
+        return add_months(on_date, -ROLLING_MONTHS[window]) + timedelta(days=1)
     if window == "calendar_year":
         return date(on_date.year, 1, 1)
     if window == "quarter":
@@ -176,13 +180,20 @@ def window_start(window: str, on_date: date) -> date | None:
     raise ValueError(f"unknown qualify window {window!r}")
 
 
+def counted_date(day: date, window: str, year_end_next_year: bool = False) -> date:
+    """The day a purchase counts on: with ``year_end_next_year`` (seed 000's pharmacy manual),
+    a purchase on 31 December counts in the next calendar year."""
+    if year_end_next_year and window == "calendar_year" and (day.month, day.day) == (12, 31):
+        return day + timedelta(days=1)
+    return day
+
+
 def _in_window(
-    purchases: Iterable[Purchase], window: str, on_date: date
+    purchases: Iterable[Purchase], window: str, on_date: date, year_end_next_year: bool = False
 ) -> list[Purchase]:
     start = window_start(window, on_date)
-    return [
-        p for p in purchases if (start is None or start <= p.date) and p.date <= on_date
-    ]
+    counted = ((p, counted_date(p.date, window, year_end_next_year)) for p in purchases)
+    return [p for p, day in counted if (start is None or start <= day) and day <= on_date]
 
 
 def window_spend(purchases: Iterable[Purchase], window: str, on_date: date) -> float:
@@ -198,7 +209,7 @@ def qualifies(
     single_amount: float | None = None,
 ) -> str | None:
     """Description of the first threshold met (single, cumulative, points), else None."""
-    in_window = _in_window(purchases, level.qualify_window, on_date)
+    in_window = _in_window(purchases, level.qualify_window, on_date, level.year_end_next_year)
     if level.min_single_purchase > 0:
         if single_amount is not None:
             single = single_amount

@@ -154,7 +154,7 @@ class PosOrder(models.Model):
                 continue
             if partner and partner.vip_state == "none":
                 program = self.env["vip.program"]._get_for_company(order.company_id)
-                if program.auto_enrol and order.lines - refund_lines:
+                if program.auto_enrol and order.lines - refund_lines and program._vip_may_auto_enrol(partner, order):
                     partner.sudo()._vip_enrol(
                         shop=order.config_id, enrol_date=order._vip_order_date(), advisor=order.user_id
                     )

@@ -14,6 +14,9 @@ class PosOrderLine(models.Model):
         help="The discount the cashier typed on this line. Member benefits never overwrite it: "
              "the higher of the two applies and the VIP benefit label says which.",
     )
+    vip_benefit_kind = fields.Char(
+        string="VIP benefit kind", help="level, stack, birthday, member_day, best_price, qualifying, cashier...",
+    )
     vip_redeem_gift = fields.Boolean(
         string="Points gift", help="This item is a gift paid with points (see the order's redemption)."
     )
@@ -31,6 +34,7 @@ class PosOrderLine(models.Model):
     def _load_pos_data_fields(self, config_id):
         return [
             *super()._load_pos_data_fields(config_id), "vip_discount_label", "vip_cashier_discount", "vip_redeem_gift",
+            "vip_benefit_kind",
             "vip_gift_issue_id",
         ]
 

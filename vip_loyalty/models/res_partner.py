@@ -281,6 +281,12 @@ class ResPartner(models.Model):
         if not self.env.su and not self.env.user.has_group("vip_loyalty.group_vip_user"):
             raise AccessError(_("Only VIP users can enrol members."))
         self.check_access("read")
+        for partner in self.filtered(lambda p: p.vip_state == "none"):
+            company = partner.company_id or self.env.company
+            missing = self.env["vip.program"]._get_for_company(company)._vip_enrol_missing(partner)
+            if missing:
+                raise UserError(_("%(name)s cannot be enrolled yet: the programme requires %(fields)s.",
+                                  name=partner.display_name, fields=", ".join(missing)))
         self._vip_enrol()
         return True
 
@@ -448,7 +454,7 @@ class ResPartner(models.Model):
             return
         decision = level_engine.evaluate_order(
             specs, self._vip_member_state(), purchases[self.id], self.vip_points_balance,
-            on_date, order.amount_total, policy,
+            on_date, order._vip_qualifying_amount(), policy,
         )
         if decision:
             self._vip_apply_decision(decision, on_date, order)

@@ -75,9 +75,10 @@ class ResPartner(models.Model):
         )
         return list(groups)
 
-    def _vip_benefit_config(self, company, program):
+    def _vip_benefit_config(self, company, program, level=None):
+        """The member's benefits; with ``level``, those of the level this order lifts them to."""
         self.ensure_one()
-        level = self.vip_level_id.sudo()
+        level = (level or self.vip_level_id).sudo()
         lowest = self.env["vip.level"].sudo().search([("company_id", "=", company.id)], limit=1)
         active = self.vip_state == "active" and bool(level)
         return benefits_engine.BenefitConfig(
@@ -89,6 +90,9 @@ class ResPartner(models.Model):
             member_day=program.member_day,
             stack_floor_percent=program.stack_floor_percent,
             birthday=self.vip_birthday or None,
+            member_days=program._vip_member_days(),
+            birthday_scope=program.birthday_scope,
+            birthday_day_percent=program.birthday_day_percent if active else 0.0,
         )
 
     # -- RPC used by the terminal -----------------------------------------------------------
@@ -103,6 +107,10 @@ class ResPartner(models.Model):
         company_domain = [("company_id", "in", [False, company.id])]
         card = profile_engine.normalize_card(query)
         partners = self.search([("vip_card_number", "=", card), *company_domain], limit=1)
+        if not partners:
+            # A lost or replaced card still finds its member (never a new customer).
+            replaced = self._vip_replaced_card(card, company)
+            partners = self.search([("id", "=", replaced.partner_id.id), *company_domain]) if replaced else partners
         if not partners:
             partners = self._vip_find_by_phone(query, company_domain, limit=20)
         return partners.ids
@@ -170,7 +178,7 @@ class ResPartner(models.Model):
             "birthday_month": bool(partner.vip_birthday and partner.vip_birthday.month == today.month),
             "advisor": partner.vip_advisor_id.name or "",
             "complaints": complaints,
-            "member_day": bool(cfg.member_day and today.day == cfg.member_day),
+            "member_day": benefits_engine.is_member_day(cfg, today),
             "level_percent": cfg.level_percent,
             "is_base_level": cfg.is_base_level,
             "ladder": ladder,
@@ -182,12 +190,26 @@ class ResPartner(models.Model):
     def vip_pos_benefits(self, partner_id, lines, config_id=None):
         """Named discounts for order lines ``[{product_id, price_unit, qty, discount}]``, in order;
         ``discount`` is what the cashier typed on the line (see ``_vip_pos_line_benefit``)."""
-        company = self._vip_pos_company(config_id)
+        return self.vip_pos_order_benefits(partner_id, lines, config_id=config_id)["lines"]
+
+    @api.model
+    def vip_pos_order_benefits(self, partner_id, lines, config_id=None, group_order=False):
+        """The order's member benefits: the named discount of each line (``lines``), the guard
+        that takes them away (group order, staff), and the level the order lifts the member to."""
+        config = self._vip_pos_config(config_id)
+        company = config.company_id if config else self.env.company
         partner = self._vip_pos_member(partner_id, company)
+        none = benefits_engine.LineBenefit(0.0, "none", "")
+        result = {"lines": [{"discount": 0.0, "kind": "none", "label": ""} for _line in lines or []],
+                  "guard": False, "guard_message": "", "new_level": False}
         if not partner or not lines:
-            return [{"discount": 0.0, "kind": "none", "label": ""} for _line in lines or []]
+            return result
         program = self.env["vip.program"]._get_for_company(company)
-        cfg = partner._vip_benefit_config(company, program)
+        guard = program._vip_order_guard(partner, group_order)
+        if guard:
+            result.update(guard=guard, guard_message=program._vip_guard_message(guard))
+            result["lines"] = [self._vip_pos_line_benefit(none, line.get("discount")) for line in lines]
+            return result
         products = self.env["product.product"].browse({int(line["product_id"]) for line in lines}).exists()
         by_id = {p.id: p for p in products}
         engine_lines = []
@@ -201,9 +223,25 @@ class ResPartner(models.Model):
                 quantity=float(line.get("qty") or 0.0),
                 special_price=product.vip_special_price,
             ))
-        today = company._vip_today(self.env["pos.config"].browse(config_id).exists())
-        result = benefits_engine.apply_benefits(cfg, engine_lines, today)
-        return [self._vip_pos_line_benefit(b, line.get("discount")) for b, line in zip(result, lines, strict=True)]
+        today = company._vip_today(config or None)
+        new_level = partner._vip_qualifying_level(company, program, engine_lines, lines, today)
+        # The level this order reaches gives its discount on the same order when the level says so.
+        with_new = bool(new_level) and new_level.qualifying_order_discount
+        cfg = partner._vip_benefit_config(company, program, level=new_level if with_new else None)
+        if new_level:
+            result["new_level"] = {"id": new_level.id, "name": new_level.name, "discount_applied": with_new}
+        benefits = benefits_engine.apply_benefits(cfg, engine_lines, today)
+        if with_new:
+            benefits = [benefits_engine.LineBenefit(b.discount_percent, "qualifying", _(
+                "New level %(level)s: %(benefit)s", level=new_level.name, benefit=b.label,
+            )) if b.kind != "none" else b for b in benefits]
+        if program.guard_best_price and config:
+            benefits = partner._vip_best_prices(config, benefits, engine_lines, lines, [
+                by_id[int(line["product_id"])] for line in lines], today)
+        result["lines"] = [
+            self._vip_pos_line_benefit(b, line.get("discount")) for b, line in zip(benefits, lines, strict=True)
+        ]
+        return result
 
     @api.model
     def _vip_pos_line_benefit(self, member, typed):
@@ -226,7 +264,7 @@ class ResPartner(models.Model):
         return {"discount": applied.discount_percent, "kind": applied.kind, "label": label}
 
     @api.model
-    def vip_pos_enrol(self, name, phone, config_id=None, card=None):
+    def vip_pos_enrol(self, name, phone, config_id=None, card=None, birthday=None):
         """Quick enrolment at the till: name and phone; the server assigns the card unless one is scanned."""
         config = self._vip_pos_config(config_id)
         company = config.company_id if config else self.env.company
@@ -246,6 +284,14 @@ class ResPartner(models.Model):
                 card=_(" (card %s)", duplicate.vip_card_number) if duplicate.vip_card_number else "",
             ))
         vals = {"name": name, "phone": phone}
+        if birthday:
+            try:
+                vals["vip_birthday"] = fields.Date.to_date(birthday)
+            except ValueError as exc:
+                raise ValidationError(_("The birthday %s is not a date.", birthday)) from exc
+        program = self.env["vip.program"]._get_for_company(company)
+        if program.enrol_require_birthday and not birthday:
+            raise ValidationError(_("Give the new member's birthday: the programme requires it to enrol."))
         if (card or "").strip():
             card = profile_engine.normalize_card(card)
             if not profile_engine.is_valid_card(card):

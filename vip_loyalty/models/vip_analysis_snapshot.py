@@ -231,12 +231,11 @@ class VipAnalysisSnapshot(models.Model):
              GROUP BY GROUPING SETS ((), (o.shop), (o.shop, o.advisor))
         """, params))
 
-        # new purchasing customers (first paid sale in the company this month) and how many registered
+        # new faces: a customer's first paid sale in the company this month, and every sale without a
+        # customer (anonymous, so not registered); per shop and per cashier who rang it up
         merge(self._vip_grouped(f"""
             WITH firsts AS (
-                SELECT DISTINCT ON (o.partner_id) o.partner_id, o.config_id AS shop,
-                       CASE WHEN p.vip_state <> 'none' AND p.vip_advisor_id IS NOT NULL THEN p.vip_advisor_id
-                            ELSE o.user_id END AS advisor,
+                SELECT DISTINCT ON (o.partner_id) o.partner_id, o.config_id AS shop, o.user_id AS advisor,
                        p.vip_state <> 'none' AS registered
                   FROM pos_order o JOIN res_partner p ON p.id = o.partner_id
                  WHERE o.company_id = %(company)s AND o.state IN %(states)s AND o.amount_total > 0
@@ -248,11 +247,17 @@ class VipAnalysisSnapshot(models.Model):
                           AND e.date_order < %(start)s::timestamp + interval '1 day'
                           AND {local_day("e")} < %(start)s)
                  ORDER BY o.partner_id, o.date_order, o.id
+            ), faces AS (
+                SELECT f.shop, f.advisor, f.registered FROM firsts f
+                UNION ALL
+                SELECT o.config_id, o.user_id, false FROM pos_order o
+                 WHERE o.company_id = %(company)s AND o.state IN %(states)s AND o.amount_total > 0
+                   AND o.partner_id IS NULL AND {within("o", "start", "end")}
             )
             SELECT f.shop, f.advisor, GROUPING(f.shop, f.advisor) AS g,
                    COUNT(*) AS new_customer_count,
                    COUNT(*) FILTER (WHERE f.registered) AS new_customer_registered
-              FROM firsts f
+              FROM faces f
              GROUP BY GROUPING SETS ((), (f.shop), (f.shop, f.advisor))
         """, params))
 

@@ -5,6 +5,8 @@ from ..engine import levels as level_engine
 
 WINDOWS = [
     ("rolling_12m", "Rolling 12 months"),
+    ("rolling_3m", "Rolling 3 months"),
+    ("rolling_1m", "Rolling 1 month"),
     ("calendar_year", "Calendar year"),
     ("quarter", "Calendar quarter"),
     ("lifetime", "Lifetime"),
@@ -52,6 +54,16 @@ class VipLevel(models.Model):
     birthday_discount_percent = fields.Float(string="Birthday discount (%)")
     member_day_discount_percent = fields.Float(string="Member day discount (%)")
     points_multiplier = fields.Float(default=1.0)
+    year_end_next_year = fields.Boolean(
+        string="31 December counts in the next year",
+        help="With a calendar-year window, purchases made on 31 December count towards the next year "
+             "(seed 000's pharmacy manual).",
+    )
+    qualifying_order_discount = fields.Boolean(
+        string="Discount on the qualifying order",
+        help="The purchase that lifts a member to this level gets this level's discount on the same order "
+             "at the till (seed 003: 立即享受9折).",
+    )
     member_count = fields.Integer(compute="_compute_member_count")
 
     _sql_constraints = [
@@ -86,6 +98,7 @@ class VipLevel(models.Model):
             retention_annual_spend=self.retention_annual_spend,
             validity_months=self.validity_months,
             is_permanent=self.is_permanent,
+            year_end_next_year=self.year_end_next_year,
         )
 
     @api.model

@@ -29,6 +29,7 @@ from . import (
     test_simulation,
     test_simulation_screenshot,
     test_system_step,
+    test_till_guards,
     test_tour,
     test_voucher_tour,
 )

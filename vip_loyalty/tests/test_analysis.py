@@ -74,8 +74,10 @@ class TestAnalysis(VipPosCommon):
         self.assertAlmostEqual(total.purchase_frequency, 1.5, msg="3 member purchases by 2 members")
         self.assertAlmostEqual(total.units_per_transaction, 8 / 5)
         self.assertAlmostEqual(total.average_ticket, 1874 / 5)
-        self.assertAlmostEqual(total.registration_rate, 0.5, msg="C registered, D did not")
-        self.assertEqual(total.new_customer_count, 2)
+        # New faces: C (registered), D (not) and the anonymous sale (not): 1 of 3, though auto-enrolment is on.
+        self.assertEqual(total.new_customer_count, 3)
+        self.assertEqual(total.new_customer_registered, 1)
+        self.assertAlmostEqual(total.registration_rate, 1 / 3, msg="C registered; D and the anonymous sale did not")
         self.assertEqual(total.complaint_count, 0)
         self.assertEqual(total.new_member_target, 30)
 
@@ -138,7 +140,7 @@ class TestAnalysis(VipPosCommon):
         self.assertAlmostEqual(rate[2].value, 1759 / 1874)
         self.assertEqual(rate[2].number_format, "0.0%")
         self.assertEqual(values[("Company", "Member base")][4].value, 1, "March 2025: A only")
-        self.assertAlmostEqual(values[(self.config.name, "Registration rate")][2].value, 0.5)
+        self.assertAlmostEqual(values[(self.config.name, "Registration rate")][2].value, 1 / 3)
         categories = book["Categories"]
         row = next(r for r in categories.iter_rows(min_row=2) if r[0].value == "Company")
         self.assertEqual(row[1].value, self.categ_basic.display_name)
@@ -174,3 +176,26 @@ class TestAnalysis(VipPosCommon):
         self._dataset()
         july = self.snapshot._vip_compute_month(date(2026, 7, 1), self.env.company)
         self.assertEqual(self.row(july, shop=False).new_member_target, 20, "20 in July-September")
+
+    def test_registration_rate_per_cashier_and_team_targets(self):
+        """Issue 14 item 6: anonymous sales are new faces not registered, per cashier; targets per team."""
+        team = self.env["vip.staff.team"].create({"name": "Group A", "user_ids": [(6, 0, self.env.user.ids)]})
+        other = self.env["vip.staff.team"].create({"name": "Group B", "user_ids": [(6, 0, self.advisor2.ids)]})
+        self.assertEqual((team.new_member_target, team.new_member_target_low), (30, 20), "seed 000 defaults")
+        rows = self._dataset()
+        cashier = self.row(rows, shop=self.config, advisor=self.env.user)
+        # This cashier rang up C (enrolled), D (not) and the anonymous sale: 1 of 3 by hand.
+        self.assertEqual((cashier.new_customer_count, cashier.new_customer_registered), (3, 1))
+        self.assertAlmostEqual(cashier.registration_rate, 1 / 3)
+        shop = self.row(rows, shop=self.config)
+        self.assertAlmostEqual(shop.registration_rate, 1 / 3)
+        figures = self.env["vip.team.snapshot"].search([("month", "=", MARCH)])
+        mine = figures.filtered(lambda f: f.team_id == team)
+        self.assertEqual((mine.new_member_count, mine.new_member_target), (1, 30), "C, enrolled by this cashier")
+        self.assertAlmostEqual(mine.new_member_target_rate, 1 / 30)
+        self.assertAlmostEqual(mine.registration_rate, 1 / 3)
+        theirs = figures.filtered(lambda f: f.team_id == other)
+        self.assertEqual((theirs.new_member_count, theirs.new_customer_count), (0, 0))
+        self.snapshot._vip_compute_month(date(2026, 8, 1), self.env.company)
+        august = self.env["vip.team.snapshot"].search([("month", "=", date(2026, 8, 1)), ("team_id", "=", team.id)])
+        self.assertEqual(august.new_member_target, 20, "20 in July-September")

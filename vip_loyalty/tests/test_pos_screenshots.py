@@ -29,7 +29,7 @@ class TestVipPosScreenshots(test_pos_tour.TestVipPosTour):
             "occasion": "holiday", "occasion_date": today, "period_key": "screenshot",
         })
 
-    def _run_shooting_tour(self):
+    def _run_shooting_tour(self, tour="vip_pos_screenshot_tour"):
         out_dir = os.environ.get("VIP_SCREENSHOT_DIR") or os.getcwd()
         original = common.ChromeBrowser._handle_console
 
@@ -46,7 +46,7 @@ class TestVipPosScreenshots(test_pos_tour.TestVipPosTour):
             return original(browser, type, args=args, **kw)
 
         with patch.object(common.ChromeBrowser, "_handle_console", handle_console):
-            self.start_pos_tour("vip_pos_screenshot_tour", login="pos_user")
+            self.start_pos_tour(tour, login="pos_user")
 
     # The inherited tour tests run in make test already.
     test_scan_card_level_discount_stack_and_receipt = None
@@ -54,7 +54,13 @@ class TestVipPosScreenshots(test_pos_tour.TestVipPosTour):
     test_redeem_points_for_a_gift = None
     test_pay_part_of_an_order_with_points = None
     test_hand_over_a_planned_gift = None
+    test_lost_card_scanned_finds_the_member_with_a_warning = None
 
     def test_take_screenshots(self):
         self.main_pos_config.with_user(self.pos_user).open_ui()
         self._run_shooting_tour()
+
+    def test_take_replaced_card_screenshot(self):
+        self.member.vip_replace_card("lost in the park")
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self._run_shooting_tour("vip_pos_replaced_card_screenshot_tour")

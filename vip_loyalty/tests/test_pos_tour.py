@@ -151,3 +151,15 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         self.assertEqual((coat.discount, coat.vip_cashier_discount), (5.0, 2.0))
         self.assertEqual(coat.vip_discount_label, "折上折 Senior 5% on 12% promotion (cashier 2% not applied)")
         self.assertAlmostEqual(order.amount_total, 559.0 * 0.85 + 880.0 * 0.95, places=2)
+
+    def test_lost_card_scanned_finds_the_member_with_a_warning(self):
+        """Issue 14 item 3: the old card finds the member, warns, and the points go to the member's card."""
+        new_card = self.member.vip_replace_card("lost in the park")
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.start_pos_tour("vip_pos_replaced_card_tour", login="pos_user")
+        order = self._orders(self.member)
+        self.assertEqual(len(order), 1, "the old card sold to the member, not to a new customer")
+        self.assertFalse(self.env["res.partner"].search([("vip_card_number", "=", "VIPTOUR0001")]))
+        self.assertEqual(self.member.vip_card_number, new_card)
+        self.assertEqual(self._entries(self.member, "earn").points, 53)
+        self.assertEqual(self.member.vip_points_balance, 1253)

@@ -1,6 +1,7 @@
 from . import (
     vip_advisor_reassign,
     vip_analysis_month,
+    vip_card_replace,
     vip_complaint_compensate,
     vip_history_rebuild,
     vip_level_change,

@@ -11,7 +11,7 @@ export class VipEnrolDialog extends Component {
 
     setup() {
         this.pos = usePos();
-        this.state = useState({ name: this.props.name || "", phone: "", card: "", error: "", busy: false });
+        this.state = useState({ name: this.props.name || "", phone: "", card: "", birthday: "", error: "", busy: false });
     }
 
     async confirm() {
@@ -21,7 +21,12 @@ export class VipEnrolDialog extends Component {
         this.state.busy = true;
         this.state.error = "";
         try {
-            const partner = await this.pos.vipEnrol(this.state.name, this.state.phone, this.state.card);
+            const partner = await this.pos.vipEnrol(
+                this.state.name,
+                this.state.phone,
+                this.state.card,
+                this.state.birthday
+            );
             this.props.getPayload(partner);
             this.props.close();
         } catch (error) {

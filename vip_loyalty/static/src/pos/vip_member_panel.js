@@ -3,6 +3,8 @@ import { Component, onWillUnmount, useEffect, useState } from "@odoo/owl";
 import { usePos } from "@point_of_sale/app/store/pos_hook";
 import { useService } from "@web/core/utils/hooks";
 import { _t } from "@web/core/l10n/translation";
+import { makeAwaitable } from "@point_of_sale/app/store/make_awaitable_dialog";
+import { TextInputPopup } from "@point_of_sale/app/utils/input_popups/text_input_popup";
 
 export class VipMemberPanel extends Component {
     static template = "vip_loyalty.VipMemberPanel";
@@ -11,6 +13,7 @@ export class VipMemberPanel extends Component {
     setup() {
         this.pos = usePos();
         this.notification = useService("notification");
+        this.dialog = useService("dialog");
         this.state = useState({ summary: null, partnerId: 0, error: "" });
         this.alive = true;
         onWillUnmount(() => (this.alive = false));
@@ -97,5 +100,32 @@ export class VipMemberPanel extends Component {
     async onClickCash() {
         const result = await this.pos.vipRedeemCash(this.order);
         this.notification.add(result.message, { type: result.ok ? "success" : "danger" });
+    }
+
+    /** The warning of a replaced card scanned or typed for this member. */
+    get cardWarning() {
+        const warning = this.order?.uiState.vipCardWarning;
+        return warning && warning.partner_id === this.partner?.id ? warning.message : "";
+    }
+
+    onClickGroupOrder() {
+        this.pos.vipToggleGroupOrder(this.order);
+    }
+
+    async onClickReplaceCard() {
+        const reason = await makeAwaitable(this.dialog, TextInputPopup, {
+            title: _t("Report lost card / Replace card"),
+            placeholder: _t("Reason, e.g. lost while travelling"),
+        });
+        if (!reason || !reason.trim()) {
+            return;
+        }
+        try {
+            const result = await this.pos.vipReplaceCard(this.order, reason.trim());
+            this.notification.add(result.message, { type: result.ok ? "success" : "danger" });
+            await this.loadSummary(this.partner?.id || 0);
+        } catch (error) {
+            this.notification.add(error?.data?.message || _t("The card could not be replaced."), { type: "danger" });
+        }
     }
 }

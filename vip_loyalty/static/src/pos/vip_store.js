@@ -13,7 +13,12 @@ patch(PosStore.prototype, {
 
     /** Members by card number or phone, loaded into the terminal's partner model. */
     async vipSearchMembers(query) {
-        const ids = await this.data.call("res.partner", "vip_pos_search", [query, this.config.id]);
+        const { ids, warning } = await this.data.call("res.partner", "vip_pos_lookup", [query, this.config.id]);
+        // A replaced card finds its member, with a warning the member panel shows.
+        const order = this.get_order();
+        if (order) {
+            order.uiState.vipCardWarning = warning || null;
+        }
         if (!ids.length) {
             return [];
         }
@@ -24,9 +29,10 @@ patch(PosStore.prototype, {
         return await this.data.read("res.partner", ids);
     },
 
-    async vipEnrol(name, phone, card) {
+    async vipEnrol(name, phone, card, birthday) {
         const id = await this.data.call("res.partner", "vip_pos_enrol", [name, phone, this.config.id], {
             card: card || false,
+            birthday: birthday || false,
         });
         const [partner] = await this.data.read("res.partner", [id]);
         return partner;
@@ -41,7 +47,7 @@ patch(PosStore.prototype, {
                 `${l.uuid}:${l.product_id?.id}:${l.qty}:${l.price_unit}:${l.vip_redeem_gift ? 1 : 0}:` +
                 `${l.vip_cashier_discount || 0}`
         );
-        return `${order.get_partner()?.id || 0}|${lines.join(",")}`;
+        return `${order.get_partner()?.id || 0}|${order.vip_group_order ? 1 : 0}|${lines.join(",")}`;
     },
 
     /** Ask the server for the member's benefits and write them on the lines as named discounts. */
@@ -60,8 +66,11 @@ patch(PosStore.prototype, {
                     line.set_discount(line.vip_cashier_discount || 0);
                     line.vip_discount_label = false;
                     line.vip_redeem_gift = false;
+                    line.vip_benefit_kind = false;
                 }
             }
+            order.uiState.vipGuard = "";
+            order.uiState.vipNewLevel = null;
             order.vip_redeem_points = 0;
             order.vip_redeem_kind = false;
             return;
@@ -70,28 +79,38 @@ patch(PosStore.prototype, {
             return;
         }
         const signature = this.vipLineSignature(order);
-        const result = await this.data.call("res.partner", "vip_pos_benefits", [
-            partner.id,
-            lines.map((l) => ({
-                product_id: l.product_id.id,
-                price_unit: l.price_unit,
-                qty: l.qty,
-                discount: l.vip_cashier_discount || 0,
-            })),
-            this.config.id,
-        ]);
+        const result = await this.data.call(
+            "res.partner",
+            "vip_pos_order_benefits",
+            [
+                partner.id,
+                lines.map((l) => ({
+                    product_id: l.product_id.id,
+                    price_unit: l.price_unit,
+                    qty: l.qty,
+                    discount: l.vip_cashier_discount || 0,
+                })),
+                this.config.id,
+            ],
+            { group_order: Boolean(order.vip_group_order) }
+        );
         if (this.vipLineSignature(order) !== signature) {
             return; // the order changed meanwhile; the next round applies
         }
+        // The till's guards: no member benefit on a group or staff order; the level this order reaches.
+        order.uiState.vipGuard = result.guard_message || "";
+        order.uiState.vipNewLevel = result.new_level || null;
         lines.forEach((line, index) => {
-            const benefit = result[index];
+            const benefit = result.lines[index];
             // The server keeps the higher of the member benefit and the cashier's typed discount.
             if (benefit.kind !== "none") {
                 line.set_discount(benefit.discount);
                 line.vip_discount_label = benefit.label;
+                line.vip_benefit_kind = benefit.kind;
             } else if (line.vip_discount_label) {
                 line.set_discount(line.vip_cashier_discount || 0);
                 line.vip_discount_label = false;
+                line.vip_benefit_kind = false;
             }
         });
     },
@@ -208,6 +227,31 @@ patch(PosStore.prototype, {
         );
         line.vip_discount_label = _t("Planned gift %s", gift.name);
         return { ok: true, message: _t("%s handed over as a gift.", gift.product_name) };
+    },
+
+    /** Mark the order as a group or corporate order (no member discount, no points), or unmark it. */
+    vipToggleGroupOrder(order) {
+        order.vip_group_order = !order.vip_group_order;
+    },
+
+    /** Replace the member's lost card: a new number; the fee item, when the programme has one. */
+    async vipReplaceCard(order, reason) {
+        const partner = order?.get_partner();
+        if (!partner) {
+            return { ok: false, message: _t("Select the member first.") };
+        }
+        const result = await this.data.call("res.partner", "vip_pos_replace_card", [
+            partner.id,
+            reason,
+            this.config.id,
+        ]);
+        await this.data.read("res.partner", [partner.id]);
+        order.uiState.vipCardWarning = null;
+        const fee = result.fee_product_id && this.models["product.product"].get(result.fee_product_id);
+        if (fee) {
+            await this.addLineToOrder({ product_id: fee, qty: 1 }, order, { merge: false }, false);
+        }
+        return { ok: true, message: result.message, card: result.card };
     },
 
     async vipReceiptInfo(order) {

@@ -183,3 +183,31 @@ registry.category("web_tour.tours").add("vip_pos_screenshot_tour", {
             shoot("pos_receipt"),
         ].flat(),
 });
+
+/** A lost card (VIPTOUR0001, replaced by the test) scanned at the till: the member, with a warning. */
+function replacedCardSteps() {
+    return [
+        Chrome.startPoS(),
+        Dialog.confirm("Open Register"),
+        scan_barcode("VIPTOUR0001"),
+        has(".vip-member-panel .vip-card-warning:contains('Card VIPTOUR0001 was replaced on')", "the warning"),
+        has(".vip-member-panel .vip-member-name:contains('Chen Jing')", "the member, not a new customer"),
+        has(".vip-member-panel .vip-level-badge:contains('Senior')", "with the member's level"),
+        ProductScreen.clickDisplayedProduct("Silk Dress"),
+        has(".orderline .vip-discount-label:contains('Senior discount 5%')", "the level discount"),
+    ].flat();
+}
+
+registry.category("web_tour.tours").add("vip_pos_replaced_card_tour", {
+    steps: () =>
+        [
+            replacedCardSteps(),
+            pay(),
+            has(".pos-receipt .vip-receipt-card:contains('VIP0')", "the new card on the receipt"),
+            has(".pos-receipt .vip-receipt-earned:contains('Points earned: 53')", "earned by the member"),
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("vip_pos_replaced_card_screenshot_tour", {
+    steps: () => [replacedCardSteps(), shoot("pos_replaced_card")].flat(),
+});
