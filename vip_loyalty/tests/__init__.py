@@ -2,6 +2,7 @@ from . import (
     test_adoption,
     test_analysis,
     test_birthday_report,
+    test_care_job,
     test_care_pos,
     test_company_defaults,
     test_complaints,
