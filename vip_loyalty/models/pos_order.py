@@ -53,11 +53,12 @@ class PosOrder(models.Model):
     vip_care_attempts = fields.Integer(copy=False, readonly=True, help="Care job runs that failed on this order.")
 
     def init(self):
-        super().init()
+        res = super().init()
         # The care job reads the few flagged orders, never the whole table.
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS pos_order_vip_care_pending_idx ON pos_order (id) WHERE vip_care_pending"
         )
+        return res
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()

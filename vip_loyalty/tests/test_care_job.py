@@ -75,7 +75,7 @@ class TestCareJob(VipPosCommon):
         enrolled = self.sync([(self.product_100, 1)], customer=self.other)  # enrolled by the sale, no advisor
         orders = small | big | with_gift | refund | enrolled | self.env["pos.order"].browse(anonymous)
         # The till's transaction did points and level only; care is flagged for the member sales.
-        self.assertTrue(all(orders.mapped("vip_processed")))
+        self.assertEqual(orders.filtered("vip_processed"), small | big | with_gift | refund | enrolled)
         self.assertEqual(orders.filtered("vip_care_pending"), small | big | with_gift | enrolled)
         self.assertEqual(self.care_state(), (set(), set()))
         self.assertEqual(small.vip_points_earned, 55)
