@@ -68,10 +68,10 @@ def order_payload(session, config, cash, product, partner, qty):
 
 def run_batch(env, ctx, count, profiler=None):
     config, session, cash, product, partners = ctx
-    elapsed = 0.0
+    elapsed = cpu = 0.0
     for i in range(count):
         data = order_payload(session, config, cash, product, partners[i % len(partners)], 1 + i % 3)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         env["pos.order"].sync_from_ui([data])
@@ -79,7 +79,8 @@ def run_batch(env, ctx, count, profiler=None):
         if profiler:
             profiler.disable()
         elapsed += time.perf_counter() - start
-    return elapsed
+        cpu += time.process_time() - start_cpu
+    return elapsed, cpu
 
 
 def run_care(env):
@@ -115,13 +116,17 @@ def main():
         run_batch(env, ctxs[k], 5)
     profilers = {k: cProfile.Profile() if args.profile else None for k in dbs}
     times = {k: [] for k in dbs}
+    cpus = {k: [] for k in dbs}
     print(f"{per_round} orders per round and database, each with a member, one commit per order")
-    print("round   plain ms/order   vip ms/order   ratio   ms added")
+    print("round   plain ms/order   vip ms/order   ratio   ms added   (Odoo process CPU ms: plain  vip)")
     for n in range(args.rounds):
         for k, env in envs.items():
-            times[k].append(run_batch(env, ctxs[k], per_round, profilers[k]) / per_round)
+            elapsed, cpu = run_batch(env, ctxs[k], per_round, profilers[k])
+            times[k].append(elapsed / per_round)
+            cpus[k].append(cpu / per_round)
         plain, vip = times["plain"][-1] * 1000, times["vip"][-1] * 1000
-        print(f"{n + 1:5d}   {plain:14.1f}   {vip:12.1f}   {vip / plain:5.3f}   {vip - plain:8.1f}", flush=True)
+        print(f"{n + 1:5d}   {plain:14.1f}   {vip:12.1f}   {vip / plain:5.3f}   {vip - plain:8.1f}"
+              f"   {cpus['plain'][-1] * 1000:30.1f}  {cpus['vip'][-1] * 1000:5.1f}", flush=True)
     ratios = [v / p for p, v in zip(times["plain"], times["vip"], strict=True)]
     added = [(v - p) * 1000 for p, v in zip(times["plain"], times["vip"], strict=True)]
     plain, vip = statistics.median(times["plain"]), statistics.median(times["vip"])
@@ -129,6 +134,8 @@ def main():
     print(f"median with vip_loyalty:                 {vip * 1000:.1f} ms/order")
     print(f"median ratio vip/plain over {args.rounds} rounds: {statistics.median(ratios):.3f}  (goal <= 1.05)")
     print(f"median ms added per order: {statistics.median(added):.1f} ms  (goal <= 4 ms)")
+    print(f"median Odoo process CPU per order: plain {statistics.median(cpus['plain']) * 1000:.1f} ms, "
+          f"vip {statistics.median(cpus['vip']) * 1000:.1f} ms")
     pending, done, elapsed = run_care(envs["vip"])
     print(f"care job after the rounds (off the till): {done} of {pending} flagged orders in {elapsed:.2f} s, "
           f"{elapsed * 1000 / max(done, 1):.1f} ms/order")
