@@ -506,7 +506,8 @@ class PosOrder(models.Model):
         now = fields.Datetime.now()
         if _CARE_TRIGGER_WAITING.get(cr.dbname, now) > now:
             return
-        cron_id = self.env["ir.model.data"]._xmlid_to_res_id("vip_loyalty.ir_cron_vip_care", raise_if_not_found=False)
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "vip_loyalty.ir_cron_vip_order_care", raise_if_not_found=False)
         if not cron_id:
             return
         cr.execute(

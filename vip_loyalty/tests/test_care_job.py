@@ -151,7 +151,7 @@ class TestCareJob(VipPosCommon):
         self.assertEqual((broken.vip_care_pending, broken.vip_care_attempts), (True, 5))
 
     def test_sale_triggers_the_care_job_once(self):
-        cron = self.env.ref("vip_loyalty.ir_cron_vip_care")
+        cron = self.env.ref("vip_loyalty.ir_cron_vip_order_care")
         triggers = self.env["ir.cron.trigger"].sudo()
         triggers.search([("cron_id", "=", cron.id)]).unlink()  # left by committed tests a minute ago
         with patch.dict(pos_order_module._CARE_TRIGGER_WAITING, clear=True):
