@@ -16,6 +16,7 @@
         "data/vip_level_data.xml",
         "data/vip_points_rule_data.xml",
         "data/ir_cron_data.xml",
+        "data/vip_care_cron_data.xml",
         "wizard/vip_points_adjust_views.xml",
         "wizard/vip_level_change_views.xml",
         "wizard/vip_points_export_views.xml",

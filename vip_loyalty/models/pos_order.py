@@ -1,4 +1,6 @@
+import functools
 import logging
+from datetime import timedelta
 
 import psycopg2
 from odoo import api, fields, models
@@ -16,8 +18,16 @@ CARE_ACTIVITY_TYPES = {
     "big_purchase_call": "mail.mail_activity_data_call",
     "month_call": "mail.mail_activity_data_call",
 }
-SERVER_MANAGED_FIELDS = ("vip_processed", "vip_points_earned", "vip_points_entry_ids", "vip_care_done")
+SERVER_MANAGED_FIELDS = (
+    "vip_processed", "vip_points_earned", "vip_points_entry_ids", "vip_care_done", "vip_care_pending",
+    "vip_care_attempts",
+)
 CARE_SUMMARIES = {"followup": "Follow-up", "big_purchase_call": "One-week call", "month_call": "One-month call"}
+# The care job runs about a minute after a sale; an order whose care keeps failing is left after five runs.
+CARE_TRIGGER_DELAY = timedelta(minutes=1)
+CARE_MAX_ATTEMPTS = 5
+# Per database, when the care job's waiting trigger fires, as last committed by this process.
+_CARE_TRIGGER_WAITING = {}
 
 
 class PosOrder(models.Model):
@@ -35,6 +45,20 @@ class PosOrder(models.Model):
     vip_care_done = fields.Boolean(
         copy=False, readonly=True, help="Gifts on this order are delivered and the follow-up is scheduled."
     )
+    # Care out of the till's transaction (issue 18): the paid step flags the order, the care job
+    # (``_cron_vip_care``) does the follow-ups and gift bookkeeping a few minutes later.
+    vip_care_pending = fields.Boolean(
+        copy=False, readonly=True, help="The care job has yet to schedule this order's follow-ups and gifts.",
+    )
+    vip_care_attempts = fields.Integer(copy=False, readonly=True, help="Care job runs that failed on this order.")
+
+    def init(self):
+        res = super().init()
+        # The care job reads the few flagged orders, never the whole table.
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS pos_order_vip_care_pending_idx ON pos_order (id) WHERE vip_care_pending"
+        )
+        return res
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()
@@ -172,16 +196,19 @@ class PosOrder(models.Model):
             if partner.vip_state not in (False, "none"):
                 earned = order._vip_earn(order.lines - refund_lines, on_date)
             # By SQL, like the spend figures: a pos.order write runs the POS write hooks for flags.
-            # The care flag is taken here too: under the member's lock, this order is ours alone.
-            flags = ["vip_processed", "vip_points_earned", "vip_care_done"]
+            # The care flag is set here too: under the member's lock, this order is ours alone.
+            flags = ["vip_processed", "vip_points_earned", "vip_care_pending"]
             order.flush_recordset(flags)
-            care_due = with_care and not order.vip_care_done
+            care_due = with_care and order._vip_needs_care(refund_lines)
             self.env.cr.execute(
                 "UPDATE pos_order SET vip_processed = true, vip_points_earned = %s,"
-                " vip_care_done = vip_care_done IS TRUE OR %s WHERE id = %s",
+                " vip_care_pending = (vip_care_pending IS TRUE OR %s) AND vip_care_done IS NOT TRUE"
+                " WHERE id = %s RETURNING vip_care_pending",
                 [earned, care_due, order.id],
             )
-            order.invalidate_recordset(flags)
+            # Into the cache as written: the till reads the order back after the sync.
+            order._update_cache(dict(zip(flags, [True, earned, self.env.cr.fetchone()[0]], strict=True)),
+                                validate=False)
             order.modified(flags)
             if care_due:
                 processed |= order
@@ -190,8 +217,9 @@ class PosOrder(models.Model):
                     member.sudo()._vip_evaluate_after_order(
                         order, on_date, is_refund=bool(refund_lines) and not (order.lines - refund_lines)
                     )
-        if with_care:
-            processed._vip_deliver_and_schedule()
+        if processed:
+            processed._vip_reserve_gifts()
+            self._vip_trigger_care()
 
     def _vip_earn(self, lines, on_date):
         self.ensure_one()
@@ -443,17 +471,119 @@ class PosOrder(models.Model):
             })
         return result
 
-    # -- gifts and care (after points and level) ------------------------------------------
+    # -- gifts and care: the care job, after the order's transaction (issue 18) -------------
+
+    def _vip_gift_lines(self):
+        return self.lines.filtered(lambda line: line.vip_gift_issue_id and not line.refunded_orderline_id)
+
+    def _vip_needs_care(self, refund_lines):
+        """Whether the care job has something to do for this order: gifts, or a member's sale."""
+        self.ensure_one()
+        partner = self.partner_id
+        return bool(self._vip_gift_lines()) or (
+            partner.vip_state not in (False, "none") and self.amount_total > 0 and bool(self.lines - refund_lines)
+        )
+
+    def _vip_reserve_gifts(self):
+        """Take the gifts handed over on these orders, in the order's transaction: the till never
+        offers them again and a second till handing one over conflicts here. The care job marks
+        them delivered (state, date, chatter)."""
+        for order in self:
+            issues = order._vip_gift_lines().vip_gift_issue_id
+            if issues:
+                self.env.cr.execute(
+                    "UPDATE vip_gift_issue SET pos_order_id = %s WHERE id IN %s AND pos_order_id IS NULL",
+                    [order.id, tuple(issues.ids)],
+                )
+                issues.invalidate_recordset(["pos_order_id"])
+
+    @api.model
+    def _vip_trigger_care(self):
+        """Run the care job within about a minute, cheaply: a trigger is added only when none is
+        waiting, a future trigger sends no notification at commit, and this process remembers a
+        committed trigger until its time, so most orders read nothing at all."""
+        cr = self.env.cr
+        now = fields.Datetime.now()
+        if _CARE_TRIGGER_WAITING.get(cr.dbname, now) > now:
+            return
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "vip_loyalty.ir_cron_vip_order_care", raise_if_not_found=False)
+        if not cron_id:
+            return
+        cr.execute(
+            "SELECT max(call_at) FROM ir_cron_trigger WHERE cron_id = %s AND call_at > (now() AT TIME ZONE 'UTC')",
+            [cron_id],
+        )
+        call_at = cr.fetchone()[0]
+        if not call_at:
+            call_at = now + CARE_TRIGGER_DELAY
+            self.env["ir.cron"].sudo().browse(cron_id)._trigger(call_at)
+        # Remembered once committed: a rolled-back trigger must not silence the next orders.
+        cr.postcommit.add(functools.partial(_CARE_TRIGGER_WAITING.__setitem__, cr.dbname, call_at))
+
+    @api.model
+    def _cron_vip_care(self, batch_size=200):
+        """Care of the paid orders the paid step flagged: gifts delivered, follow-ups and calls.
+
+        Orders are claimed in id order with ``SKIP LOCKED`` (two cron workers never take the same
+        one) and cleared in the batch's own transaction, so each is done once and a re-run does
+        nothing. An order that fails is rolled back alone, logged and retried by the next runs,
+        up to ``CARE_MAX_ATTEMPTS``. Returns the number of orders done.
+        """
+        cr = self.env.cr
+        after, done_total = 0, 0
+        while True:
+            self.env.flush_all()
+            cr.execute(
+                """
+                SELECT id FROM pos_order
+                 WHERE vip_care_pending AND COALESCE(vip_care_attempts, 0) < %s AND id > %s
+                 ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED
+                """,
+                [CARE_MAX_ATTEMPTS, after, batch_size],
+            )
+            ids = [r[0] for r in cr.fetchall()]
+            if not ids:
+                break
+            after = ids[-1]
+            done, failed = [], []
+            for order in self.sudo().browse(ids):
+                try:
+                    with cr.savepoint():  # rolled back alone, and the cache with it
+                        order.with_user(order.user_id or self.env.user).sudo().with_company(
+                            order.company_id)._vip_deliver_and_schedule()
+                    done.append(order.id)
+                except Exception:
+                    failed.append(order.id)
+                    _logger.exception("vip: care of paid order %s failed; the next care run retries it", order.name)
+            if done:
+                cr.execute(
+                    "UPDATE pos_order SET vip_care_pending = false, vip_care_done = true WHERE id IN %s",
+                    [tuple(done)],
+                )
+            if failed:
+                cr.execute(
+                    "UPDATE pos_order SET vip_care_attempts = COALESCE(vip_care_attempts, 0) + 1 WHERE id IN %s",
+                    [tuple(failed)],
+                )
+            self.browse(ids).invalidate_recordset(["vip_care_pending", "vip_care_done", "vip_care_attempts"])
+            done_total += len(done)
+            cr.execute(
+                "SELECT count(*) FROM pos_order WHERE vip_care_pending AND COALESCE(vip_care_attempts, 0) < %s"
+                " AND id > %s", [CARE_MAX_ATTEMPTS, after],
+            )
+            remaining = cr.fetchone()[0]
+            _logger.info("vip: care done for %s orders (%s failed), %s waiting", done_total, len(failed), remaining)
+            self.env["res.partner"]._vip_commit_batch(done=done_total, remaining=remaining)
+        return done_total
 
     def _vip_deliver_and_schedule(self):
         """Deliver the gifts handed over on these orders, schedule the advisor's follow-ups.
 
-        Called once per order: ``_vip_process_paid`` sets ``vip_care_done`` under the member's
-        lock, so a replayed or parallel sync of the same order creates nothing twice.
+        Called once per order, by the care job on the orders the paid step flagged.
         """
         for order in self:
-            gift_lines = order.lines.filtered(lambda line: line.vip_gift_issue_id and not line.refunded_orderline_id)
-            gift_lines.vip_gift_issue_id.sudo()._vip_deliver_with_order(order)
+            order._vip_gift_lines().vip_gift_issue_id.sudo()._vip_deliver_with_order(order)
         self._vip_schedule_care()
 
     def _vip_schedule_care(self):
@@ -483,6 +613,8 @@ class PosOrder(models.Model):
                         name=partner.name,
                     ),
                 })
+        # The day the order reached the server, as when care ran in the order's transaction.
         first = self[:1]
-        today = (first.company_id or self.env.company)._vip_today(first.config_id or None)
+        company = first.company_id or self.env.company
+        today = company._vip_local_date(first.create_date, first.config_id) if first else company._vip_today()
         return self.env["vip.care.log"].sudo()._vip_touch(touches, today)

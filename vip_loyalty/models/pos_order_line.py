@@ -56,5 +56,7 @@ class PosOrderLine(models.Model):
                 raise ValidationError(self.env._(
                     "The gift %(gift)s is %(product)s.", gift=issue.name, product=issue.product_id.display_name,
                 ))
-            if issue.state not in ("planned", "notified") and issue.pos_order_id != line.order_id:
+            # A gift on another paid order is taken, even before the care job marks it delivered.
+            taken = issue.state not in ("planned", "notified") or issue.pos_order_id
+            if taken and issue.pos_order_id != line.order_id:
                 raise ValidationError(self.env._("The gift %(gift)s is no longer open.", gift=issue.name))

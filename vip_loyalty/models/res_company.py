@@ -26,9 +26,11 @@ class ResCompany(models.Model):
         self.ensure_one()
         if shop and shop.sudo().vip_tz:
             return shop.sudo().vip_tz
-        program = self.env["vip.program"].sudo().browse(self.env["vip.program"]._vip_program_id(self.id))
-        # No programme yet (install, or just before a new company gets one): the company's own zone.
-        return program.tz or self._vip_default_tz()
+        program_model = self.env["vip.program"].sudo()
+        program_id = program_model._vip_program_id(self.id)
+        # Cached (read on every paid order). No programme yet (install, or just before a new
+        # company gets one): the company's own zone.
+        return (program_id and program_model._vip_cached_tz(program_id)) or self._vip_default_tz()
 
     def _vip_local_date(self, dt, shop=None):
         """Local date of ``dt`` (naive UTC, as Odoo stores datetimes) in the company's or shop's zone."""

@@ -388,12 +388,14 @@ class ResPartner(models.Model):
         for partner in self:
             own = purchases.get(partner.id, [])
             sales = [p for p in own if p.amount > 0]
+            stats = [sum(p.amount for p in own), max((p.date for p in sales), default=None), len(sales)]
             self.env.cr.execute(
                 "UPDATE res_partner SET vip_lifetime_spend = %s, vip_last_purchase_date = %s,"
                 " vip_purchase_count = %s WHERE id = %s",
-                [sum(p.amount for p in own), max((p.date for p in sales), default=None), len(sales), partner.id],
+                [*stats, partner.id],
             )
-        self.invalidate_recordset(stats_fields)
+            # The values just written, not a re-read: the level step reads them next.
+            partner._update_cache(dict(zip(stats_fields, stats, strict=True)), validate=False)
         return True
 
     def _vip_member_state(self):

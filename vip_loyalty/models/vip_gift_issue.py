@@ -187,16 +187,22 @@ class VipGiftIssue(models.Model):
     # -- delivery ------------------------------------------------------------------
 
     def _vip_deliver_with_order(self, order):
-        """Mark these gifts delivered by ``order`` (a paid POS order with their zero-price lines)."""
-        todo = self.filtered(lambda i: i.state in OPEN_STATES)
+        """Mark these gifts delivered by ``order`` (a paid POS order with their zero-price lines).
+
+        The care job calls this after the sale: the gift was handed over when the order reached
+        the server, and the order's paid step already reserved it (``pos_order_id``)."""
+        todo = self.filtered(lambda i: i.state in OPEN_STATES and i.pos_order_id in (order, self.env["pos.order"]))
         if todo:
-            todo.write({"state": "delivered", "pos_order_id": order.id, "date_delivered": fields.Datetime.now()})
+            todo.write({"state": "delivered", "pos_order_id": order.id,
+                        "date_delivered": order.create_date or fields.Datetime.now()})
         return todo
 
     @api.model
     def _vip_sync_shipments(self):
         """Gifts whose shipment is done are delivered."""
-        shipped = self.search([("state", "in", OPEN_STATES), ("picking_id.state", "=", "done")])
+        shipped = self.search([
+            ("state", "in", OPEN_STATES), ("picking_id.state", "=", "done"), ("pos_order_id", "=", False),
+        ])
         shipped.write({"state": "delivered", "date_delivered": fields.Datetime.now()})
         return shipped
 
@@ -413,6 +419,7 @@ class VipGiftIssue(models.Model):
         today = company._vip_today()
         issues = self.search([
             ("partner_id", "=", partner.id), ("company_id", "=", company.id), ("state", "in", OPEN_STATES),
+            ("pos_order_id", "=", False),  # handed over on a till, delivered by the care job soon
             "|", ("expiry_date", "=", False), ("expiry_date", ">=", today),
         ], order="occasion_date")
         return [
@@ -429,7 +436,7 @@ class VipGiftIssue(models.Model):
         partners = self.env["res.partner"]
         company = partners._vip_pos_company(config_id)
         issue = self.sudo().browse(int(gift_id)).exists()
-        if not issue or issue.state not in OPEN_STATES or issue.company_id != company:
+        if not issue or issue.state not in OPEN_STATES or issue.pos_order_id or issue.company_id != company:
             return {}
         if not partners._vip_pos_member(issue.partner_id.id, company):
             return {}
@@ -439,12 +446,13 @@ class VipGiftIssue(models.Model):
     def _vip_greet_and_call(self, today, company):
         planned = self.search([
             ("company_id", "=", company.id), ("state", "=", "planned"), ("date_planned", "<=", today),
+            ("pos_order_id", "=", False),
         ])
         planned.action_notify()
         call_type = self.env.ref("mail.mail_activity_data_call")
         touches = []
         for issue in self.search([
-            ("company_id", "=", company.id), ("state", "in", OPEN_STATES),
+            ("company_id", "=", company.id), ("state", "in", OPEN_STATES), ("pos_order_id", "=", False),
             ("rule_id.call_enabled", "=", True), ("occasion_date", ">=", today - timedelta(days=7)),
         ]):
             call_day = issue.occasion_date - timedelta(days=issue.rule_id.call_days_before)
@@ -471,6 +479,7 @@ class VipGiftIssue(models.Model):
     def _vip_expire(self, today, company):
         due = self.search([
             ("company_id", "=", company.id), ("state", "in", OPEN_STATES), ("expiry_date", "<", today),
+            ("pos_order_id", "=", False),
         ])
         due.write({"state": "expired"})
         return due

@@ -200,10 +200,14 @@ class VipPointsEntry(models.Model):
             """
             UPDATE res_partner p SET vip_points_balance = COALESCE(p.vip_points_balance, 0) + d.delta
               FROM unnest(%s::int[], %s::int[]) AS d(id, delta) WHERE p.id = d.id
+            RETURNING p.id, p.vip_points_balance
             """,
             [list(deltas), list(deltas.values())],
         )
-        self.env["res.partner"].browse(list(deltas)).invalidate_recordset(["vip_points_balance"])
+        # The new balances into the cache: the level step and the receipt read them next.
+        partners = self.env["res.partner"]
+        for partner_id, balance in cr.fetchall():
+            partners.browse(partner_id)._update_cache({"vip_points_balance": balance}, validate=False)
         return entries
 
     # -- nightly ---------------------------------------------------------------

@@ -118,6 +118,10 @@ class VipProgram(models.Model):
             evaluation_mode=program.evaluation_mode,
         )
 
+    @tools.ormcache("program_id")
+    def _vip_cached_tz(self, program_id):
+        return self.browse(program_id).sudo().tz or False
+
     @tools.ormcache("company_id")
     def _vip_program_id(self, company_id):
         return self.sudo().search([("company_id", "=", company_id)], limit=1).id

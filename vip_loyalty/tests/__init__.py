@@ -5,6 +5,7 @@ from . import (
     test_backoffice_screenshots,
     test_backoffice_tours,
     test_birthday_report,
+    test_care_job,
     test_care_pos,
     test_company_defaults,
     test_complaints,

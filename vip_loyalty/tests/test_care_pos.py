@@ -24,6 +24,10 @@ class TestCarePos(VipPosCommon):
             "cost_min": 125, "lead_days": 4,
         })
 
+    def run_care(self):
+        """What the care cron does a minute after the sales."""
+        return self.env["pos.order"]._cron_vip_care()
+
     def activities(self, activity_type, partner=None):
         return self.env["mail.activity"].search([
             ("res_model", "=", "res.partner"), ("res_id", "=", (partner or self.member).id),
@@ -32,6 +36,8 @@ class TestCarePos(VipPosCommon):
 
     def test_sale_creates_one_followup_within_a_week(self):
         order = self.sync([(self.product_559, 1)])
+        self.assertFalse(self.activities(self.followup_type), "not in the till's transaction")
+        self.run_care()
         followup = self.activities(self.followup_type)
         self.assertEqual(len(followup), 1)
         self.assertEqual(followup.user_id, self.advisor)
@@ -41,13 +47,16 @@ class TestCarePos(VipPosCommon):
         # Replays of the same order create nothing more.
         self.sync([(self.product_559, 1)], uuid=order.uuid)
         order.action_pos_order_paid()
+        self.assertEqual(self.run_care(), 0)
         self.assertEqual(len(self.activities(self.followup_type)), 1)
         # The next sale is a new follow-up.
         self.sync([(self.product_100, 1)])
+        self.run_care()
         self.assertEqual(len(self.activities(self.followup_type)), 2)
 
     def test_big_purchase_gets_calls_after_a_week_and_a_month(self):
         order = self.sync([(self.product_2000, 1)])
+        self.run_care()
         day = order._vip_order_date()
         calls = self.activities(self.call_type)
         self.assertEqual(sorted(calls.mapped("date_deadline")), [day + timedelta(days=7), day + timedelta(days=30)])
@@ -56,6 +65,7 @@ class TestCarePos(VipPosCommon):
     def test_threshold_is_configurable(self):
         self.program.care_big_purchase_amount = 500
         self.sync([(self.product_559, 1)])
+        self.run_care()
         self.assertEqual(len(self.activities(self.call_type)), 2)
 
     def test_order_without_customer_schedules_nothing(self):
@@ -63,6 +73,7 @@ class TestCarePos(VipPosCommon):
         data["state"] = "paid"
         before = self.env["mail.activity"].search_count([("activity_type_id", "=", self.followup_type.id)])
         self.env["pos.order"].sync_from_ui([data])
+        self.run_care()
         after = self.env["mail.activity"].search_count([("activity_type_id", "=", self.followup_type.id)])
         self.assertEqual(before, after)
 
@@ -85,6 +96,10 @@ class TestCarePos(VipPosCommon):
             "occasion": "birthday", "occasion_date": self.env.company._vip_today(), "period_key": "test",
         })
         order = self.sync_with_gift(issue, extra_lines=[(self.product_559, 1)])
+        # Taken at the till at once (never offered again), delivered by the care job.
+        self.assertEqual((issue.state, issue.pos_order_id), ("planned", order))
+        self.assertFalse(self.env["vip.gift.issue"].vip_pos_open_gifts(self.member.id))
+        self.run_care()
         self.assertEqual(issue.state, "delivered")
         self.assertEqual(issue.pos_order_id, order)
         gift_line = order.lines.filtered("vip_gift_issue_id")

@@ -120,6 +120,7 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         gift_line = order.lines.filtered("vip_gift_issue_id")
         self.assertEqual(gift_line.vip_gift_issue_id, issue)
         self.assertEqual((gift_line.product_id, gift_line.price_subtotal_incl), (self.scarf, 0.0))
+        self.env["pos.order"]._cron_vip_care()  # the care job, a minute after the sale
         self.assertEqual((issue.state, issue.pos_order_id), ("delivered", order))
         self.assertEqual(self._entries(self.member, "earn").points, 53, "the gift earns no points")
         self.assertFalse(self._entries(self.member, "redeem"), "a planned gift costs no points")
