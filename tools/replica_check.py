@@ -12,7 +12,7 @@ servers before and after: they must have grown on the replica and not on the pri
 import argparse
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import psycopg2
 
@@ -61,7 +61,7 @@ def main():
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.ref("base.main_company")
-        month = (date.today().replace(day=1) - odoo.tools.relativedelta(days=1)).replace(day=1)
+        month = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
         rows = env["vip.analysis.snapshot"]._vip_compute_month(month, company)
         html, _fmt = env["ir.actions.report"]._render_qweb_html(
             "vip_loyalty.action_report_vip_analysis", [], data={"month": str(month), "company_id": company.id})

@@ -17,12 +17,11 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u "$PGUSER_OS" -- "$@"; else "$@"
 stop_replica() { as_pg pg_ctl -D "$REPLICA" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$REPLICA"; }
 trap stop_replica EXIT
 bash "$ROOT/tools/pg.sh" psql -d postgres -qc "DROP DATABASE IF EXISTS $DB" >/dev/null
-if db_exists vip_test; then
-  bash "$ROOT/tools/pg.sh" psql -d postgres -qc "CREATE DATABASE $DB TEMPLATE vip_test" >/dev/null
-else
-  log "installing point_of_sale + vip_loyalty into $DB"
-  "$PY" "$ODOO_SRC/odoo-bin" -c "$STATE/odoo.conf" -d "$DB" -i vip_loyalty --stop-after-init --log-level=warn
-fi
+# A copy of the test database when there is one (make test leaves it with VIP_KEEP_PG=1; its last
+# step uninstalls the module, so it is installed again here), else a fresh database.
+db_exists vip_test && bash "$ROOT/tools/pg.sh" psql -d postgres -qc "CREATE DATABASE $DB TEMPLATE vip_test" >/dev/null
+log "installing point_of_sale + vip_loyalty into $DB"
+"$PY" "$ODOO_SRC/odoo-bin" -c "$STATE/odoo.conf" -d "$DB" -i vip_loyalty --stop-after-init --log-level=warn
 stop_replica
 log "pg_basebackup -R: streaming replica of the private cluster in $REPLICA"
 mkdir -p "$REPLICA"; chmod 700 "$REPLICA"; [ "$(id -u)" = 0 ] && chown "$PGUSER_OS" "$REPLICA"
