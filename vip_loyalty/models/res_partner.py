@@ -550,7 +550,12 @@ class ResPartner(models.Model):
                     if note:
                         notes[partner.id] = note
             for vals, partner_ids in groups.items():
-                self._vip_write_levels_sql(partner_ids, dict(vals))
+                self._vip_write_levels_sql(partner_ids, dict(vals), notify=False)
+            # One dependency notification for the batch, not one per group of equal values (a
+            # first night has hundreds of groups: each validity date is its own).
+            if groups:
+                moved = members.browse([pid for ids_ in groups.values() for pid in ids_])
+                moved.modified(sorted({fname for vals in groups for fname, _value in vals}))
             self.env["vip.level.history"].sudo().create(history_vals_list)
             self._vip_post_notes(notes)
             changed += len(history_vals_list)
@@ -620,7 +625,7 @@ class ResPartner(models.Model):
         self.browse(ids).invalidate_recordset(["message_ids"])
 
     @api.model
-    def _vip_write_levels_sql(self, partner_ids, vals):
+    def _vip_write_levels_sql(self, partner_ids, vals, notify=True):
         """Nightly level moves by SQL: a partner ORM write costs a commercial-fields sync and
         constraint searches per member, which dominated the cron; the level history keeps the
         audit trail. Fields computed from these are still recomputed through ``modified``."""
@@ -634,7 +639,8 @@ class ResPartner(models.Model):
             {**{k: v or None for k, v in vals.items()}, "uid": self.env.uid, "ids": tuple(partner_ids)},
         )
         partners.invalidate_recordset(fnames + ["write_uid", "write_date"])
-        partners.modified(fnames)
+        if notify:
+            partners.modified(fnames)
 
     @api.model
     def _vip_check_balances(self):

@@ -195,8 +195,8 @@ class VipNightShard(models.Model):
         if self.kind == "final":
             return env["res.partner"]._vip_night_final(self.night, company, program)
         id_range = (self.id_from, self.id_to)
-        lots = env["vip.points.entry"]._vip_expire_lots(self.night, company, program.cron_batch_size,
-                                                         id_range=id_range)
+        # A shard commits as a whole: its lots expire in one statement, not in committed batches.
+        lots = env["vip.points.entry"]._vip_expire_lots(self.night, company, 10**9, id_range=id_range)
         levels = env["res.partner"]._vip_nightly_levels(self.night, company, program, id_range=id_range)
         members = env["res.partner"]._vip_segment_range(self.night, company, id_range, self.changes_since)
         return {"lots_expired": lots, "levels_changed": levels, "members": members}
