@@ -19,7 +19,8 @@ trap stop_replica EXIT
 bash "$ROOT/tools/pg.sh" psql -d postgres -qc "DROP DATABASE IF EXISTS $DB" >/dev/null
 # A copy of the test database when there is one (make test leaves it with VIP_KEEP_PG=1; its last
 # step uninstalls the module, so it is installed again here), else a fresh database.
-db_exists vip_test && bash "$ROOT/tools/pg.sh" psql -d postgres -qc "CREATE DATABASE $DB TEMPLATE vip_test" >/dev/null
+db_exists vip_test && { bash "$ROOT/tools/pg.sh" psql -d postgres -qc "CREATE DATABASE $DB TEMPLATE vip_test" \
+  >/dev/null 2>&1 || log "vip_test is in use: a fresh database instead"; }
 log "installing point_of_sale + vip_loyalty into $DB"
 "$PY" "$ODOO_SRC/odoo-bin" -c "$STATE/odoo.conf" -d "$DB" -i vip_loyalty --stop-after-init --log-level=warn
 stop_replica
