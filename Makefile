@@ -2,7 +2,7 @@
 ODOO_SRC ?= $(HOME)/odoo-18.0
 export ODOO_SRC
 
-.PHONY: run test pytest host-tests stop odoo venv lint clean
+.PHONY: run test pytest host-tests replica-test stop odoo venv lint clean
 
 run:            ## Odoo on http://localhost:8069 with point_of_sale, vip_loyalty and demo data
 	@bash tools/run.sh
@@ -15,6 +15,9 @@ pytest:         ## Odoo tests by name through pytest-odoo on a prepared database
 
 host-tests:     ## Odoo's own POS tests with and without vip_loyalty; fails when they differ (long)
 	@bash tools/host_tests.sh
+
+replica-test:   ## reports on a streaming read replica (pg_basebackup -R): both servers' statistics compared
+	@bash tools/replica_test.sh
 
 stop:           ## stop the private PostgreSQL cluster
 	@bash tools/pg.sh stop

@@ -74,6 +74,18 @@ else
   fi
   bash "$ROOT/tools/pg.sh" psql -d postgres -qc "DROP DATABASE IF EXISTS $WDB" >/dev/null
   rm -rf "$STATE/filestore/filestore/$WDB"
+  # The night in shards: two cron threads share one night, each member once, as one thread does.
+  NDB="${DB}_night"
+  bash "$ROOT/tools/pg.sh" psql -d postgres -qc "DROP DATABASE IF EXISTS $NDB" >/dev/null
+  if bash "$ROOT/tools/pg.sh" psql -d postgres -qc "CREATE DATABASE $NDB TEMPLATE $DB" >/dev/null \
+     && timeout 900 "$PY" "$ROOT/tools/night_check.py" "$ODOO_SRC" "$STATE/odoo.conf" "$NDB" \
+          --http-port $((http + 2)) > "$OUT/night.log" 2>&1; then
+    odoo_pass=$((odoo_pass + 1)); log "night in shards, two cron workers: ok"; sed 's/^/    /' "$OUT/night.log"
+  else
+    odoo_fail=$((odoo_fail + 1)); log "night in shards, two cron workers: FAILED"; tail -n 40 "$OUT/night.log"
+  fi
+  bash "$ROOT/tools/pg.sh" psql -d postgres -qc "DROP DATABASE IF EXISTS $NDB" >/dev/null
+  rm -rf "$STATE/filestore/filestore/$NDB" "$STATE/filestore/filestore/${NDB}_1" "$STATE/filestore/filestore/${NDB}_2"
   # Lifecycle: upgrade twice, then uninstall, on the same database.
   for step in upgrade-1 upgrade-2; do
     if "${ODOO[@]}" -u vip_loyalty --log-level=warn > "$OUT/$step.log" 2>&1 && ! grep -qE " (ERROR|CRITICAL) " "$OUT/$step.log"; then

@@ -43,6 +43,8 @@
         "security/vip_analysis_security.xml",
         "views/res_partner_segment_views.xml",
         "views/vip_program_segment_views.xml",
+        "data/vip_night_data.xml",
+        "views/vip_night_views.xml",
         "views/vip_analysis_snapshot_views.xml",
         "wizard/vip_analysis_month_views.xml",
         "report/vip_analysis_report.xml",

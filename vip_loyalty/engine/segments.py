@@ -63,6 +63,7 @@ class MemberStats:
     top_category_share: float = 0.0
     rfm_count: int = 0                   # sales within rfm_months
     rfm_amount: float = 0.0              # net spend within rfm_months
+    recent_first_date: date | None = None  # earliest sale within abc_a_months
 
 
 def abc_class(stats: MemberStats, today: date, params: SegmentParams) -> str | None:
@@ -181,3 +182,43 @@ def rfm_scores(stats_list, today: date) -> dict:
 def rfm_code(scores) -> str:
     """The usual three-digit RFM cell, e.g. (5, 4, 3) -> "543"."""
     return "".join(str(s) for s in scores)
+
+
+# -- incremental segmentation ------------------------------------------------------------
+# ABC class, lifecycle stage and purchase types change only when a member's inputs change
+# (a sale, a return, a points movement) or when a time threshold passes. The nightly job
+# recomputes a member when ``needs_recompute`` says so; the property test in
+# tests/test_engine_segments.py proves it gives the full recomputation's result every night.
+
+
+def months_reached(day: date, months: int) -> date:
+    """The first date T with ``add_months(T, -months) >= day``: when ``day`` is ``months`` old."""
+    candidate = _add_months(day, months)
+    while _add_months(candidate, -months) < day:
+        candidate = date.fromordinal(candidate.toordinal() + 1)
+    return candidate
+
+
+def segment_due_date(stats: MemberStats, today: date, params: SegmentParams) -> date | None:
+    """The first night after ``today`` on which the class or the stage may change with no new
+    input (a sale leaving the A window, the ABC drop, silent, sleeping, lost, end of "new")."""
+    candidates = []
+    if params.abc_a_months > 0 and stats.recent_first_date:
+        candidates.append(months_reached(stats.recent_first_date, params.abc_a_months))
+    if params.abc_drop_months > 0 and stats.last_date:
+        candidates.append(months_reached(stats.last_date, params.abc_drop_months))
+    last = stats.last_date or stats.enrol_date
+    if last is not None:
+        for months in (params.silent_months, params.sleeping_months, params.lost_months):
+            if months > 0:
+                candidates.append(months_reached(last, months))
+        start = stats.first_date or stats.enrol_date
+        if start:
+            candidates.append(date.fromordinal(start.toordinal() + max(params.new_days, 0)))
+    future = [d for d in candidates if d > today]
+    return min(future) if future else None
+
+
+def needs_recompute(segmented: bool, due: date | None, inputs_changed: bool, today: date) -> bool:
+    """Whether tonight's incremental segmentation must recompute a member."""
+    return not segmented or inputs_changed or (due is not None and due <= today)

@@ -9,6 +9,7 @@ from odoo.modules import module as odoo_module
 from ..engine import levels as level_engine
 from ..engine import profile as profile_engine
 from ..engine.dates import add_months
+from ..engine.night import ID_MAX
 
 _logger = logging.getLogger(__name__)
 
@@ -515,13 +516,16 @@ class ResPartner(models.Model):
     @api.model
     def _vip_commit_batch(self, done, remaining):
         """Commit a finished batch so one bad row later never undoes it (not inside tests)."""
+        if self.env.context.get("vip_night_shard"):
+            return  # a night shard is one transaction: it commits, and reports progress, as a whole
         if not odoo_module.current_test:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
-    def _vip_nightly_levels(self, today, company, program):
-        """Validity, renewal, decay and lost moves for one company, in committed batches."""
+    def _vip_nightly_levels(self, today, company, program, id_range=None):
+        """Validity, renewal, decay and lost moves for one company (members with ids in
+        ``id_range``, inclusive, when given), in committed batches."""
         specs = self.env["vip.level"]._specs_for_company(company)
         if not specs:
             return 0
@@ -535,7 +539,7 @@ class ResPartner(models.Model):
         cr.execute(
             """
             SELECT p.id FROM res_partner p JOIN vip_level l ON l.id = p.vip_level_id
-             WHERE l.company_id = %(company)s AND p.vip_state <> 'none'
+             WHERE l.company_id = %(company)s AND p.vip_state <> 'none' AND p.id BETWEEN %(lo)s AND %(hi)s
                AND (%(full)s
                     OR (p.vip_state <> 'lost'
                         AND COALESCE(p.vip_last_purchase_date, p.vip_level_since) <= %(lost_cutoff)s)
@@ -548,6 +552,7 @@ class ResPartner(models.Model):
             """,
             {
                 "company": company.id, "today": today, "full": full_review,
+                "lo": (id_range or (0, ID_MAX))[0], "hi": (id_range or (0, ID_MAX))[1],
                 "lowest": level_engine.sort_levels(specs)[0].id,
                 "lost_cutoff": add_months(today, -policy.lost_months) if policy.lost_months > 0 else never,
                 "decay_cutoff": add_months(today, -policy.decay_months) if policy.decay_months > 0 else never,
@@ -577,7 +582,12 @@ class ResPartner(models.Model):
                     if note:
                         notes[partner.id] = note
             for vals, partner_ids in groups.items():
-                self._vip_write_levels_sql(partner_ids, dict(vals))
+                self._vip_write_levels_sql(partner_ids, dict(vals), notify=False)
+            # One dependency notification for the batch, not one per group of equal values (a
+            # first night has hundreds of groups: each validity date is its own).
+            if groups:
+                moved = members.browse([pid for ids_ in groups.values() for pid in ids_])
+                moved.modified(sorted({fname for vals in groups for fname, _value in vals}))
             self.env["vip.level.history"].sudo().create(history_vals_list)
             self._vip_post_notes(notes)
             changed += len(history_vals_list)
@@ -647,7 +657,7 @@ class ResPartner(models.Model):
         self.browse(ids).invalidate_recordset(["message_ids"])
 
     @api.model
-    def _vip_write_levels_sql(self, partner_ids, vals):
+    def _vip_write_levels_sql(self, partner_ids, vals, notify=True):
         """Nightly level moves by SQL: a partner ORM write costs a commercial-fields sync and
         constraint searches per member, which dominated the cron; the level history keeps the
         audit trail. Fields computed from these are still recomputed through ``modified``."""
@@ -661,7 +671,8 @@ class ResPartner(models.Model):
             {**{k: v or None for k, v in vals.items()}, "uid": self.env.uid, "ids": tuple(partner_ids)},
         )
         partners.invalidate_recordset(fnames + ["write_uid", "write_date"])
-        partners.modified(fnames)
+        if notify:
+            partners.modified(fnames)
 
     @api.model
     def _vip_check_balances(self):

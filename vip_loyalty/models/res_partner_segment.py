@@ -37,6 +37,10 @@ class ResPartner(models.Model):
     vip_style_category_id = fields.Many2one("product.category", string="Favourite Category", copy=False, readonly=True)
     vip_lifecycle_stage = fields.Selection(LIFECYCLE, string="Lifecycle", copy=False, index="btree_not_null")
     vip_segmented_on = fields.Date(string="Segmented On", copy=False, readonly=True)
+    vip_segment_due = fields.Date(
+        string="Segments Due", copy=False, readonly=True,
+        help="The next night on which the class or the stage may change with no new sale or points "
+             "movement; the nightly job recomputes the member then, or at their next change.")
 
     def write(self, vals):
         if "vip_abc_class" in vals and not self.env.su and not self.env.context.get("vip_segmentation"):
@@ -80,9 +84,10 @@ class ResPartner(models.Model):
             """
             CREATE TEMP TABLE vip_seg_members AS
             SELECT p.id, p.vip_points_balance AS points, p.vip_enrol_date, p.vip_abc_class, p.vip_abc_manual,
-                   p.vip_rfm_score, p.vip_lifecycle_stage, p.vip_style_category_id
+                   p.vip_rfm_score, p.vip_lifecycle_stage, p.vip_style_category_id, p.vip_segment_due
               FROM res_partner p LEFT JOIN vip_level lv ON lv.id = p.vip_level_id
              WHERE p.vip_state <> 'none' AND COALESCE(lv.company_id, p.company_id) = %(company)s
+               AND (%(members)s::int[] IS NULL OR p.id = ANY(%(members)s::int[]))
             """,
             "ANALYZE vip_seg_members",
             f"""
@@ -114,6 +119,7 @@ class ResPartner(models.Model):
                        MIN(o.day) FILTER (WHERE o.amount_total >= 0) AS first_day,
                        MAX(o.day) FILTER (WHERE o.amount_total >= 0) AS last_day,
                        COUNT(*) FILTER (WHERE o.amount_total >= 0 AND o.day > %(recent)s) AS recent,
+                       MIN(o.day) FILTER (WHERE o.amount_total >= 0 AND o.day > %(recent)s) AS recent_first,
                        COUNT(*) FILTER (WHERE o.amount_total >= 0 AND o.day > %(rfm)s) AS rfm_count,
                        COALESCE(SUM(o.amount_total) FILTER (WHERE o.day > %(rfm)s), 0) AS rfm_amount
                   FROM vip_seg_orders o GROUP BY o.partner_id
@@ -137,7 +143,7 @@ class ResPartner(models.Model):
                   FROM res_partner_vip_purchase_type_rel GROUP BY partner_id
             )
             SELECT m.id, m.points, m.vip_enrol_date, COALESCE(po.cnt, 0) AS cnt, po.first_day, po.last_day,
-                   COALESCE(po.recent, 0) AS recent, COALESCE(po.rfm_count, 0) AS rfm_count,
+                   COALESCE(po.recent, 0) AS recent, po.recent_first, COALESCE(po.rfm_count, 0) AS rfm_count,
                    COALESCE(po.rfm_amount, 0) AS rfm_amount, COALESCE(pl.lines, 0) AS lines,
                    COALESCE(pl.units, 0) AS units, COALESCE(pl.discounted, 0) AS discounted,
                    COALESCE(pl.arrivals, 0) AS arrivals, COALESCE(pl.unit_price, 0) AS unit_price,
@@ -150,7 +156,7 @@ class ResPartner(models.Model):
                         ELSE RANK() OVER (PARTITION BY po.last_day IS NULL ORDER BY po.rfm_amount) - 1 END AS m_rank,
                    COUNT(po.last_day) OVER () AS buyers,
                    m.vip_abc_class, m.vip_abc_manual, m.vip_rfm_score, m.vip_lifecycle_stage,
-                   m.vip_style_category_id, COALESCE(t.type_ids, '{}') AS type_ids
+                   m.vip_style_category_id, m.vip_segment_due, COALESCE(t.type_ids, '{}') AS type_ids
               FROM vip_seg_members m
               LEFT JOIN per_order po ON po.partner_id = m.id
               LEFT JOIN per_line pl ON pl.partner_id = m.id
@@ -164,8 +170,13 @@ class ResPartner(models.Model):
             "ANALYZE vip_seg_stats",
         ]
 
-    def _vip_segment_company(self, today, company, only_ids=None):
-        """Set-based read into a temporary table, engine per member, batched UPDATEs of what changed."""
+    def _vip_segment_company(self, today, company, only_ids=None, incremental=False):
+        """Set-based read into a temporary table, engine per member, batched UPDATEs of what changed.
+
+        ``incremental`` (the nightly shards): read only the members ``only_ids`` and keep their RFM
+        scores and the high-price threshold of the last full run; these are relative to all
+        members and are refreshed by a full run on the programme's RFM cadence.
+        """
         started = time.time()
         program = self.env["vip.program"]._get_for_company(company)
         params = program._segment_params()
@@ -175,6 +186,7 @@ class ResPartner(models.Model):
         cr = self.env.cr
         sql_params = {
             "company": company.id, "only_ids": only_ids, "vip_tz": company._vip_tz(), "states": PAID_STATES,
+            "members": only_ids if incremental else None,
             "end": fields.Date.to_string(today + timedelta(days=1)),
             "recent": add_months(today, -params.abc_a_months), "rfm": add_months(today, -params.rfm_months),
             "arrival": params.new_arrival_days,
@@ -182,9 +194,14 @@ class ResPartner(models.Model):
         for statement in self._vip_segment_stats_sql():
             cr.execute(statement, sql_params)
         _logger.info("vip: segmentation figures of %s read in %.1f s", company.name, time.time() - started)
-        cr.execute("SELECT unit_price FROM vip_seg_stats WHERE cnt >= %s AND unit_price > 0",
-                   [params.types_min_purchases])
-        threshold = segment_engine.quantile([r[0] for r in cr.fetchall()], params.high_price_quantile)
+        if incremental:
+            threshold = program.segment_high_price_threshold or None
+        else:
+            cr.execute("SELECT unit_price FROM vip_seg_stats WHERE cnt >= %s AND unit_price > 0",
+                       [params.types_min_purchases])
+            threshold = segment_engine.quantile([r[0] for r in cr.fetchall()], params.high_price_quantile)
+            if only_ids is None:
+                program.sudo().write({"segment_high_price_threshold": threshold or 0.0, "rfm_refreshed_on": today})
         types = {t.code: t.id for t in self.env["vip.purchase.type"].sudo().search([])}
         note_env = self._vip_note_env(company)
         batch_size = program.cron_batch_size or 1000
@@ -209,24 +226,28 @@ class ResPartner(models.Model):
                     single_unit_orders=row["single_orders"], avg_unit_price=float(row["unit_price"]),
                     top_category_id=row["categ_id"], top_category_share=row["share"],
                     rfm_count=row["rfm_count"], rfm_amount=float(row["rfm_amount"]),
+                    recent_first_date=row["recent_first"],
                 )
                 klass = row["vip_abc_class"] if row["vip_abc_manual"] else segment_engine.abc_class(
                     stats, today, params)
                 stage = segment_engine.lifecycle_stage(stats, today, params)
-                if row["r_rank"] is not None:
+                if incremental:
+                    rfm, code = None, row["vip_rfm_score"]
+                elif row["r_rank"] is not None:
                     rfm = tuple(segment_engine.quintile_from_rank(row[k], row["buyers"])
                                 for k in ("r_rank", "f_rank", "m_rank"))
+                    code = segment_engine.rfm_code(rfm)
                 else:
-                    rfm = (0, 0, 0)
-                code = segment_engine.rfm_code(rfm) if any(rfm) else None
+                    rfm, code = (0, 0, 0), None
                 codes = segment_engine.purchase_types(stats, params, threshold)
                 type_ids = sorted(types[c] for c in codes if c in types)
                 style = row["categ_id"] if "style" in codes else None
-                if (klass, code, stage, style) != (
+                due = segment_engine.segment_due_date(stats, today, params)
+                if (klass, code, stage, style, due) != (
                     row["vip_abc_class"], row["vip_rfm_score"], row["vip_lifecycle_stage"],
-                    row["vip_style_category_id"],
+                    row["vip_style_category_id"], row["vip_segment_due"],
                 ):
-                    updates.append((row["id"], klass, code, rfm[0], rfm[1], rfm[2], stage, style))
+                    updates.append((row["id"], klass, stage, style, due, *(rfm or ())))
                 # The class is tracked on the form: its nightly moves show in the chatter too. A
                 # member's first class is not logged (the first night classifies every member).
                 if row["vip_abc_class"] and klass != row["vip_abc_class"]:
@@ -238,16 +259,7 @@ class ResPartner(models.Model):
                     type_partners.append(row["id"])
                     type_rows.extend((row["id"], t) for t in type_ids)
             if updates:
-                execute_values(cr._obj, """
-                    UPDATE res_partner p SET vip_abc_class = v.klass, vip_rfm_score = v.code,
-                           vip_rfm_recency = v.r, vip_rfm_frequency = v.f, vip_rfm_monetary = v.m,
-                           vip_lifecycle_stage = v.stage, vip_style_category_id = v.style,
-                           vip_segmented_on = v.day
-                      FROM (VALUES %s) AS v(id, klass, code, r, f, m, stage, style, day)
-                     WHERE p.id = v.id
-                """, [(*u, today) for u in updates],
-                    template="(%s, %s::varchar, %s::varchar, %s, %s, %s, %s::varchar, %s::int, %s::date)",
-                    page_size=1000)
+                self._vip_write_segments(updates, today, rfm=not incremental)
             self._vip_post_notes(notes)
             if type_partners:
                 cr.execute("DELETE FROM res_partner_vip_purchase_type_rel WHERE partner_id = ANY(%s)",
@@ -269,3 +281,70 @@ class ResPartner(models.Model):
         _logger.info("vip: segmentation of %s done in %.1f s: %s members, %s changed",
                      company.name, time.time() - started, count, changed)
         return changed
+
+    @api.model
+    def _vip_write_segments(self, updates, today, rfm=True):
+        """Rows (id, class, stage, style, due[, r, f, m]) in one statement per page."""
+        cr = self.env.cr
+        if rfm:
+            rows = [(*u, segment_engine.rfm_code(u[5:8]) if any(u[5:8]) else None, today) for u in updates]
+            execute_values(cr._obj, """
+                UPDATE res_partner p SET vip_abc_class = v.klass, vip_lifecycle_stage = v.stage,
+                       vip_style_category_id = v.style, vip_segment_due = v.due, vip_rfm_recency = v.r,
+                       vip_rfm_frequency = v.f, vip_rfm_monetary = v.m, vip_rfm_score = v.code,
+                       vip_segmented_on = v.day
+                  FROM (VALUES %s) AS v(id, klass, stage, style, due, r, f, m, code, day)
+                 WHERE p.id = v.id
+            """, rows, template="(%s, %s::varchar, %s::varchar, %s::int, %s::date, %s, %s, %s, %s::varchar, %s::date)",
+                page_size=1000)
+        else:
+            execute_values(cr._obj, """
+                UPDATE res_partner p SET vip_abc_class = v.klass, vip_lifecycle_stage = v.stage,
+                       vip_style_category_id = v.style, vip_segment_due = v.due, vip_segmented_on = v.day
+                  FROM (VALUES %s) AS v(id, klass, stage, style, due, day)
+                 WHERE p.id = v.id
+            """, [(*u, today) for u in updates], template="(%s, %s::varchar, %s::varchar, %s::int, %s::date, %s::date)",
+                page_size=1000)
+
+    # -- the nightly shards (vip.night.shard) ------------------------------------------------
+
+    @api.model
+    def _vip_segment_range(self, today, company, id_range, since):
+        """Incremental segmentation of the members in ``id_range``: only those never segmented,
+        due tonight (engine.segments.segment_due_date) or whose sales, ledger or record changed
+        since ``since`` (engine.segments.needs_recompute, proven equal to a full run)."""
+        self.env["pos.order"].flush_model()
+        self.env["vip.points.entry"].flush_model()
+        self.flush_model()
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT p.id FROM res_partner p LEFT JOIN vip_level lv ON lv.id = p.vip_level_id
+             WHERE p.id BETWEEN %(lo)s AND %(hi)s AND p.vip_state <> 'none'
+               AND COALESCE(lv.company_id, p.company_id) = %(company)s
+               AND (%(since)s::timestamp IS NULL OR p.vip_segmented_on IS NULL OR p.vip_segment_due <= %(today)s
+                    OR p.write_date >= %(since)s
+                    OR EXISTS (SELECT 1 FROM pos_order o WHERE o.partner_id = p.id AND o.write_date >= %(since)s)
+                    OR EXISTS (SELECT 1 FROM vip_points_entry e
+                                WHERE e.partner_id = p.id AND e.create_date >= %(since)s))
+             ORDER BY p.id
+            """,
+            {"lo": id_range[0], "hi": id_range[1], "company": company.id, "today": today, "since": since or None},
+        )
+        ids = [r[0] for r in cr.fetchall()]
+        if ids:
+            self._vip_segment_company(today, company, only_ids=ids, incremental=True)
+        return len(ids)
+
+    @api.model
+    def _vip_night_final(self, today, company, program):
+        """Once a night's member shards are done: the full segmentation with RFM quintiles when
+        the programme's cadence says so (or a manager asked), then the balance check."""
+        members = 0
+        last = program.rfm_refreshed_on
+        fresh = last and (program.rfm_refresh_days <= 0 or 0 <= (today - last).days < program.rfm_refresh_days)
+        if not fresh or program.rfm_refresh_requested:
+            members = self._vip_segment_company(today, company)
+            program.sudo().write({"rfm_refresh_requested": False})
+        self._vip_check_balances()
+        return {"members": members}

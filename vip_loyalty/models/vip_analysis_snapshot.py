@@ -5,6 +5,7 @@ from odoo import api, fields, models
 
 from ..engine import analysis as analysis_engine
 from ..engine.dates import add_months
+from .vip_replica import replica_env
 
 _logger = logging.getLogger(__name__)
 
@@ -304,7 +305,9 @@ class VipAnalysisSnapshot(models.Model):
         """The values of every row of the month, computed and not stored."""
         for model in ("pos.order", "pos.order.line", "res.partner"):
             self.env[model].flush_model()
-        figures = self._vip_month_figures(month, company)
+        # A closed month's figures read from the read replica when there is one.
+        with replica_env(self.env) as reader:
+            figures = self.with_env(reader)._vip_month_figures(month, company.with_env(reader))
         figures.setdefault((None, None), {})
         program = self.env["vip.program"]._get_for_company(company)
         target = program._new_member_target_for(month)

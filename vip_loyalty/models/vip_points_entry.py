@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import points as points_engine
+from ..engine.night import ID_MAX
 
 _logger = logging.getLogger(__name__)
 
@@ -213,8 +214,9 @@ class VipPointsEntry(models.Model):
     # -- nightly ---------------------------------------------------------------
 
     @api.model
-    def _vip_expire_lots(self, today, company, batch_size=0):
-        """Post an ``expire`` entry for every open lot past its expiry date.
+    def _vip_expire_lots(self, today, company, batch_size=0, id_range=None):
+        """Post an ``expire`` entry for every open lot past its expiry date (of the members
+        with ids in ``id_range``, inclusive, when given).
 
         Set-based: each batch is three statements (insert the expiries, close the lots, move
         the balances), then committed; re-running for the same date finds nothing left.
@@ -222,13 +224,16 @@ class VipPointsEntry(models.Model):
         batch_size = batch_size or 5000
         cr = self.env.cr
         self.flush_model()
-        cr.execute(
-            "SELECT count(*) FROM vip_points_entry WHERE company_id = %s AND remaining > 0 AND expiry_date < %s",
-            [company.id, today],
-        )
-        total = cr.fetchone()[0]
+        lo, hi = id_range or (0, ID_MAX)
+        total = 0  # a night shard reports progress in shards: no count of its lots
+        if id_range is None:
+            cr.execute(
+                "SELECT count(*) FROM vip_points_entry WHERE company_id = %s AND remaining > 0 AND expiry_date < %s",
+                [company.id, today],
+            )
+            total = cr.fetchone()[0]
         done = 0
-        after = (0, 0)
+        after = (lo - 1, ID_MAX)  # keyset start: every lot of the first member in range
         label = self.env._("pts earned %(date)s expired after %(expiry)s", date="{date}", expiry="{expiry}")
         while True:
             cr.execute(
@@ -236,7 +241,7 @@ class VipPointsEntry(models.Model):
                 WITH due AS (
                     SELECT id, partner_id, remaining, date, expiry_date FROM vip_points_entry
                      WHERE company_id = %(company)s AND remaining > 0 AND expiry_date < %(today)s
-                       AND (partner_id, id) > (%(after_partner)s, %(after_id)s)
+                       AND (partner_id, id) > (%(after_partner)s, %(after_id)s) AND partner_id <= %(hi)s
                      ORDER BY partner_id, id LIMIT %(limit)s
                        FOR UPDATE
                 ), locked AS (
@@ -267,7 +272,7 @@ class VipPointsEntry(models.Model):
                        (SELECT max(id) FROM closed WHERE partner_id = (SELECT max(partner_id) FROM closed))
                 """,
                 {"company": company.id, "today": today, "limit": batch_size, "label": label, "uid": self.env.uid,
-                 "after_partner": after[0], "after_id": after[1]},
+                 "after_partner": after[0], "after_id": after[1], "hi": hi},
             )
             posted, _partners, last_partner, last_id = cr.fetchone()
             if not posted:

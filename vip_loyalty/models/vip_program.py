@@ -3,6 +3,7 @@ import logging
 from odoo import Command, api, fields, models, tools
 from odoo.addons.base.models.res_partner import _tz_get
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules import module as odoo_module
 
 from ..engine import care as care_engine
 from ..engine import levels as level_engine
@@ -218,11 +219,14 @@ class VipProgram(models.Model):
 
     @api.model
     def _cron_nightly(self, today=None):
-        """Nightly VIP job for every company: expire lots, then levels, then checks.
+        """Nightly VIP job for every company: plan the night's shards (expiry, then levels,
+        then segmentation for each member; see ``vip.night.shard``), wake the shard workers and
+        take shards too.
 
         ``today`` comes from Python so a missed night can be re-run for its date; by default
-        each company's own today, in its timezone.
+        each company's own today, in its timezone. A re-run for a planned date does nothing.
         """
+        shards = self.env["vip.night.shard"].sudo()
         for company in self.env["res.company"].sudo().search([]):
             env = self.with_company(company).sudo().env
             program = self.with_company(company)._get_for_company(company)
@@ -230,9 +234,11 @@ class VipProgram(models.Model):
             # Orders whose processing failed at payment: from when the programme started only,
             # so installing into an old database does not award its history (see the rebuild wizard).
             env["pos.order"]._vip_process_pending(company, program.create_date)
-            env["vip.points.entry"]._vip_expire_lots(day, company, program.cron_batch_size)
-            env["res.partner"]._vip_nightly_levels(day, company, program)
-        self.env["res.partner"].sudo()._vip_check_balances()
+            shards._vip_plan_night(company, day, program)
+        if not odoo_module.current_test:
+            self.env.cr.commit()  # pylint: disable=invalid-commit - the workers must see the plan
+        shards._vip_trigger_workers()
+        return shards._cron_run_shards()
 
     # -- POS terminal benefits (issue 5) --------------------------------------------------
     member_day = fields.Integer(

@@ -97,13 +97,6 @@ class VipProgram(models.Model):
         )
 
     @api.model
-    def _cron_nightly(self, today=None):
-        """After levels and expiry: refresh ABC, RFM, purchase types and lifecycle."""
-        result = super()._cron_nightly(today=today)
-        self.env["res.partner"].sudo()._vip_cron_segmentation(today=today)
-        return result
-
-    @api.model
     def _cron_monthly_analysis(self, today=None):
         """Snapshot last month for every company (re-running recomputes it)."""
         for company in self.env["res.company"].sudo().search([]):

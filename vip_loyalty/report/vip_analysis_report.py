@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..engine import analysis as analysis_engine
+from ..models.vip_replica import replica_env
 
 PAID_STATES = ("paid", "done", "invoiced")
 
@@ -64,6 +65,17 @@ class VipAnalysisReport(models.AbstractModel):
             {"label": label, "field": name, "kind": kind, "values": [row[name] if row else 0 for row in rows]}
             for label, name, kind in self._kpi_lines()
         ]
+        # The heavy reads (orders of two months, the members, the level history) go to the read
+        # replica when there is one; the snapshots above stay on the primary (they may be written).
+        with replica_env(self.env) as reader:
+            report = self.with_env(reader)
+            heavy = {
+                "categories": report._vip_categories(month, company.with_env(reader), shop and shop.with_env(reader)),
+                "age_groups": report._vip_age_groups(month, company.with_env(reader), shop and shop.with_env(reader)),
+                "levels": report._vip_level_distribution(company.with_env(reader), shop and shop.with_env(reader)),
+                "migration": report._vip_level_migration(month, company.with_env(reader),
+                                                         shop and shop.with_env(reader)),
+            }
         staff = snapshots.filtered(
             lambda r: r.month == month and r.row_type == "advisor" and (not shop or r.shop_id == shop)
         ).sorted(lambda r: (r.completeness_rank, r.advisor_id.id))
@@ -73,10 +85,7 @@ class VipAnalysisReport(models.AbstractModel):
             "month": month,
             "months": months,
             "summary": summary,
-            "categories": self._vip_categories(month, company, shop),
-            "age_groups": self._vip_age_groups(month, company, shop),
-            "levels": self._vip_level_distribution(company, shop),
-            "migration": self._vip_level_migration(month, company, shop),
+            **heavy,
             "staff": [{
                 "advisor": r.advisor_id.display_name, "new_members": r.new_member_count,
                 "registration_rate": r.registration_rate, "completeness": r.avg_profile_completeness,

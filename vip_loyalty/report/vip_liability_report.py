@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..engine import liability as liability_engine
 from ..models.vip_program import REPORT_GROUPS
+from ..models.vip_replica import replica_env
 
 
 class VipLiabilityReport(models.AbstractModel):
@@ -18,8 +19,17 @@ class VipLiabilityReport(models.AbstractModel):
 
     @api.model
     def _vip_liability_data(self, company, month_from, month_to):
-        """Every section as plain lists, shared by the PDF and the XLSX export."""
+        """Every section as plain lists, shared by the PDF and the XLSX export; read from the
+        read replica when the server has one."""
         self._vip_check_access()
+        with replica_env(self.env) as reader:
+            if reader is self.env:
+                return self._vip_liability_read(company, month_from, month_to)
+            data = self.with_env(reader)._vip_liability_read(company.with_env(reader), month_from, month_to)
+        return {**data, "company": company, "currency": company.currency_id}
+
+    @api.model
+    def _vip_liability_read(self, company, month_from, month_to):
         month_from = liability_engine.month_start(fields.Date.to_date(month_from))
         month_to = liability_engine.month_start(fields.Date.to_date(month_to))
         if month_from > month_to:

@@ -18,6 +18,7 @@ from . import (
     test_liability_screenshot,
     test_local_day,
     test_membership,
+    test_night_shards,
     test_nightly_chatter,
     test_points,
     test_pos_screenshots,
