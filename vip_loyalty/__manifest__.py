@@ -18,7 +18,6 @@
         "data/ir_cron_data.xml",
         "wizard/vip_points_adjust_views.xml",
         "wizard/vip_level_change_views.xml",
-        "wizard/vip_points_export_views.xml",
         "views/vip_level_views.xml",
         "views/vip_level_history_views.xml",
         "views/vip_points_entry_views.xml",

@@ -1,6 +1,7 @@
 import logging
 from collections import defaultdict
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -8,7 +9,7 @@ from odoo.modules import module as odoo_module
 
 from ..engine import levels as level_engine
 from ..engine import profile as profile_engine
-from ..engine.dates import add_months
+from ..engine import rulebook
 
 _logger = logging.getLogger(__name__)
 
@@ -244,28 +245,29 @@ class ResPartner(models.Model):
         return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
 
     def _vip_enrol(self, shop=None, enrol_date=None, advisor=None):
-        """Make these partners members at the lowest level of their company."""
+        """Make these partners members at the lowest level of their company (``rulebook.enrolment``)."""
         to_enrol = self.filtered(lambda p: p.vip_state == "none")
         if not to_enrol:
             return to_enrol
         for partner in to_enrol:
             company = partner.company_id or self.env.company
             on_date = enrol_date or company._vip_today(shop)
-            lowest = self.env["vip.level"].sudo().search([("company_id", "=", company.id)], limit=1)
-            vals = {
+            advisor_id, decision = rulebook.enrolment(
+                on_date, rulebook.enrol_level(self.env["vip.level"]._specs_for_company(company)),
+                bool(partner.vip_level_id),
+                partner.vip_advisor_id.id, advisor.id if advisor else None, self.env.user.id,
+                company._vip_rule_texts(),
+            )
+            # Cashiers enrol without the right to edit contacts: this write is controlled here.
+            partner.sudo().write({
                 "vip_state": "active",
                 "vip_enrol_date": on_date,
                 "vip_enrol_shop_id": shop.id if shop else False,
-                "vip_advisor_id": partner.vip_advisor_id.id or (advisor or self.env.user).id,
+                "vip_advisor_id": advisor_id,
                 "vip_card_number": partner.vip_card_number or partner._vip_next_card_number(),
-            }
-            # Cashiers enrol without the right to edit contacts: this write is controlled here.
-            partner.sudo().write(vals)
-            if lowest and not partner.vip_level_id:
-                partner._vip_apply_decision(level_engine.Decision(
-                    level_id=lowest.id, reason="upgrade", rule_description=_("enrolment → %s", lowest.name),
-                    valid_until=None, level_since=on_date, state="active",
-                ), on_date=on_date)
+            })
+            if decision:
+                partner._vip_apply_decision(decision, on_date=on_date)
         return to_enrol
 
     def action_vip_enrol(self):
@@ -292,9 +294,9 @@ class ResPartner(models.Model):
             raise UserError(_("Say what the points are redeemed for."))
         company = (pos_order.company_id if pos_order else None) or self.company_id or self.env.company
         rule = self.env["vip.points.rule"]._for_company(company)
-        today = company._vip_today(pos_order.config_id if pos_order else None)
-        # The month of the sale decides, also for an order caught up later.
-        rule._vip_check_redemption_month(pos_order._vip_order_date() if pos_order else today)
+        # The day of the sale decides, also for an order caught up later or replayed.
+        on_date = pos_order._vip_order_date() if pos_order else company._vip_today()
+        rule._vip_check_redemption_month(on_date)
         entry_model = self.env["vip.points.entry"]
         entry_model._vip_lock_partners([self.id])
         self.invalidate_recordset(["vip_points_balance"])
@@ -306,7 +308,7 @@ class ResPartner(models.Model):
         return entry_model._vip_post([{
             "partner_id": self.id,
             "company_id": company.id,
-            "date": today,
+            "date": on_date,
             "points": -points,
             "entry_type": "redeem",
             "pos_order_id": pos_order.id if pos_order else False,
@@ -340,29 +342,29 @@ class ResPartner(models.Model):
     # -- purchases and levels ---------------------------------------------------------------
 
     @api.model
-    def _vip_purchases(self, partner_ids, company):
-        """Paid POS orders per partner as engine Purchases: O(their own orders), one query."""
+    def _vip_purchases(self, partner_ids, company, stamps=False):
+        """Paid POS orders per partner as engine Purchases, dated by ``pos.order._vip_order_dates``;
+        O(their own orders). With ``stamps``, (paid at, purchase) pairs."""
         if not partner_ids:
             return {}
-        self.env["pos.order"].flush_model(
-            ["partner_id", "state", "amount_total", "date_order", "company_id", "config_id"]
-        )
+        self.env["pos.order"].flush_model(["partner_id", "state", "amount_total", "date_order", "company_id"])
         self.env.cr.execute(
-            f"""
-            SELECT partner_id, id, (date_order AT TIME ZONE 'UTC' AT TIME ZONE {company._vip_sql_order_tz("o")})::date,
-                   amount_total
+            """
+            SELECT partner_id, id, date_order, amount_total
               FROM pos_order o
              WHERE partner_id IN %(partners)s AND company_id = %(company)s AND state IN ('paid', 'done', 'invoiced')
                AND (%(until)s::timestamp IS NULL OR date_order <= %(until)s::timestamp)
              ORDER BY date_order, id
             """,
             # A history rebuild sees the orders as they stood when the replayed order was paid.
-            {"vip_tz": company._vip_tz(), "partners": tuple(partner_ids), "company": company.id,
-             "until": self.env.context.get("vip_replay_until")},
+            {"partners": tuple(partner_ids), "company": company.id, "until": self.env.context.get("vip_replay_until")},
         )
+        rows = self.env.cr.fetchall()
+        days = self.env["pos.order"].browse([row[1] for row in rows])._vip_order_dates()
         purchases = {pid: [] for pid in partner_ids}
-        for partner_id, order_id, day, amount in self.env.cr.fetchall():
-            purchases[partner_id].append(level_engine.Purchase(date=day, amount=amount, order_id=order_id))
+        for partner_id, order_id, stamp, amount in rows:
+            purchase = level_engine.Purchase(date=days[order_id], amount=amount, order_id=order_id)
+            purchases[partner_id].append((stamp, purchase) if stamps else purchase)
         return purchases
 
     def _vip_refresh_stats(self, purchases):
@@ -372,12 +374,10 @@ class ResPartner(models.Model):
         stats_fields = ["vip_lifetime_spend", "vip_last_purchase_date", "vip_purchase_count"]
         self.flush_recordset(stats_fields)
         for partner in self:
-            own = purchases.get(partner.id, [])
-            sales = [p for p in own if p.amount > 0]
             self.env.cr.execute(
                 "UPDATE res_partner SET vip_lifetime_spend = %s, vip_last_purchase_date = %s,"
                 " vip_purchase_count = %s WHERE id = %s",
-                [sum(p.amount for p in own), max((p.date for p in sales), default=None), len(sales), partner.id],
+                [*rulebook.purchase_figures(purchases.get(partner.id, [])), partner.id],
             )
         self.invalidate_recordset(stats_fields)
         return True
@@ -421,35 +421,20 @@ class ResPartner(models.Model):
         self.sudo().write(self._vip_decision_vals(decision))
         self.env["vip.level.history"].sudo().create(history_vals)
 
-    def _vip_evaluate_after_order(self, order, on_date, is_refund=False):
-        """Upgrade at once on the paying order; on a return, follow the programme's policy."""
+    def _vip_evaluate_after_order(self, order, on_date, only_returns=False, texts=None):
+        """The level check after a paid order (``rulebook.after_order``), and the member's figures."""
         self.ensure_one()
         company = order.company_id
         program = self.env["vip.program"]._get_for_company(company)
-        specs = self.env["vip.level"]._specs_for_company(company)
         purchases = self._vip_purchases([self.id], company)
         self._vip_refresh_stats(purchases)
-        policy = program._policy()
-        if is_refund:
-            decision = level_engine.evaluate_refund(
-                specs, self._vip_member_state(), purchases[self.id], self.vip_points_balance, on_date,
-                reevaluate=program.refund_level_policy == "reevaluate", label=_("return re-evaluated: %s"),
-            )
-            if decision:
-                self._vip_apply_decision(decision, on_date, order)
-            return
-        decision = level_engine.evaluate_order(
-            specs, self._vip_member_state(), purchases[self.id], self.vip_points_balance,
-            on_date, order.amount_total, policy,
+        decision = rulebook.after_order(
+            self.env["vip.level"]._specs_for_company(company), self._vip_member_state(), purchases[self.id],
+            self.vip_points_balance, on_date, order.amount_total, program._policy(), only_returns,
+            program.refund_level_policy == "reevaluate", texts or company._vip_rule_texts(),
         )
         if decision:
             self._vip_apply_decision(decision, on_date, order)
-
-    @staticmethod
-    def _vip_validity_end(spec, on_date):
-        if spec.validity_months and not spec.is_permanent:
-            return add_months(on_date, spec.validity_months)
-        return None
 
     def action_vip_change_level(self):
         self.ensure_one()
@@ -488,8 +473,9 @@ class ResPartner(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
-    def _vip_nightly_levels(self, today, company, program):
-        """Validity, renewal, decay and lost moves for one company, in committed batches."""
+    def _vip_nightly_levels(self, today, company, program, partner_ids=None):
+        """Validity, renewal, decay and lost moves for one company (or ``partner_ids`` of it),
+        in committed batches."""
         specs = self.env["vip.level"]._specs_for_company(company)
         if not specs:
             return 0
@@ -498,12 +484,13 @@ class ResPartner(models.Model):
         full_review = policy.evaluation_mode == "semiannual" and (today.month, today.day) in ((6, 30), (12, 31))
         self.flush_model()
         cr = self.env.cr
-        # Only members for whom a rule of engine.levels.evaluate_nightly can fire tonight, so a
-        # member who already lapsed, decayed or was lost is not read again every night.
+        # Candidates: the members for whom levels.nightly_candidate holds (the same test in SQL,
+        # so a member who already lapsed, decayed or was lost is not read again every night).
         cr.execute(
-            """
+            f"""
             SELECT p.id FROM res_partner p JOIN vip_level l ON l.id = p.vip_level_id
              WHERE l.company_id = %(company)s AND p.vip_state <> 'none'
+               {"AND p.id = ANY(%(partners)s)" if partner_ids is not None else ""}
                AND (%(full)s
                     OR (p.vip_state <> 'lost'
                         AND COALESCE(p.vip_last_purchase_date, p.vip_level_since) <= %(lost_cutoff)s)
@@ -516,44 +503,67 @@ class ResPartner(models.Model):
             """,
             {
                 "company": company.id, "today": today, "full": full_review,
+                "partners": list(partner_ids or ()),
                 "lowest": level_engine.sort_levels(specs)[0].id,
-                "lost_cutoff": add_months(today, -policy.lost_months) if policy.lost_months > 0 else never,
-                "decay_cutoff": add_months(today, -policy.decay_months) if policy.decay_months > 0 else never,
+                "lost_cutoff": today - relativedelta(months=policy.lost_months) if policy.lost_months > 0 else never,
+                "decay_cutoff": today - relativedelta(months=policy.decay_months) if policy.decay_months > 0 else never,
             },
         )
         ids = [r[0] for r in cr.fetchall()]
         batch_size = program.cron_batch_size or 1000
         changed = 0
-        members = self.sudo()
-        note_env = self._vip_note_env(company)
         for start in range(0, len(ids), batch_size):
-            batch = members.browse(ids[start:start + batch_size])
-            purchases = self._vip_purchases(batch.ids, company)
-            history_vals_list = []
-            notes = {}
-            # Members moved to the same level tonight share their new values: one write per group.
-            groups = defaultdict(list)
-            for partner in batch:
-                decision = level_engine.evaluate_nightly(
-                    specs, partner._vip_member_state(), purchases[partner.id],
-                    partner.vip_points_balance, today, policy,
-                )
-                if decision:
-                    history_vals_list.append(partner._vip_history_vals(decision, today, company))
-                    groups[tuple(self._vip_decision_vals(decision).items())].append(partner.id)
-                    note = partner._vip_level_note(decision, note_env)
-                    if note:
-                        notes[partner.id] = note
-            for vals, partner_ids in groups.items():
-                self._vip_write_levels_sql(partner_ids, dict(vals))
-            self.env["vip.level.history"].sudo().create(history_vals_list)
-            self._vip_post_notes(notes)
-            changed += len(history_vals_list)
+            batch = self.sudo().browse(ids[start:start + batch_size])
+            changed += batch._vip_review_levels(today, company, program)
             done = min(start + batch_size, len(ids))
             _logger.info("vip: levels reviewed %s/%s members of %s (%s changed)", done, len(ids), company.name, changed)
             self._vip_commit_batch(done=done, remaining=len(ids) - done)
             batch.invalidate_recordset()
         return changed
+
+    def _vip_review_levels(self, today, company, program, before=None):
+        """Tonight's level review (``rulebook.review``) of these members, written set-based.
+
+        The nightly cron calls it for its candidates, a member replayed through the live code
+        for each night of its past; ``before`` then hides the purchases made from that day on.
+        Returns the number of members moved.
+        """
+        specs = self.env["vip.level"]._specs_for_company(company)
+        if not specs:
+            return 0
+        policy = program._policy()
+        lowest_id = level_engine.sort_levels(specs)[0].id
+        candidates = self.filtered(lambda partner: level_engine.nightly_candidate(
+            partner._vip_member_state(), partner.vip_last_purchase_date or None, today, policy, lowest_id,
+            partner.vip_level_id.is_permanent,
+        ))
+        if not candidates:
+            return 0
+        purchases = self._vip_purchases(candidates.ids, company)
+        history_vals_list = []
+        notes = {}
+        note_env = None if self.env.context.get("vip_history_rebuild") else self._vip_note_env(company)
+        texts = company._vip_rule_texts()
+        # Members moved to the same level tonight share their new values: one write per group.
+        groups = defaultdict(list)
+        for partner in candidates:
+            own = purchases[partner.id]
+            decision = rulebook.review(
+                specs, partner._vip_member_state(), partner.vip_last_purchase_date or None,
+                rulebook.purchases_before(own, before) if before else own,
+                partner.vip_points_balance, today, policy, lowest_id, partner.vip_level_id.is_permanent, texts,
+            )
+            if decision:
+                history_vals_list.append(partner._vip_history_vals(decision, today, company))
+                groups[tuple(self._vip_decision_vals(decision).items())].append(partner.id)
+                note = note_env and partner._vip_level_note(decision, note_env)
+                if note:
+                    notes[partner.id] = note
+        for vals, partner_ids in groups.items():
+            self._vip_write_levels_sql(partner_ids, dict(vals))
+        self.env["vip.level.history"].sudo().create(history_vals_list)
+        self._vip_post_notes(notes)
+        return len(history_vals_list)
 
     # -- chatter for changes written by SQL -------------------------------------------------
 
@@ -649,7 +659,7 @@ class ResPartner(models.Model):
             _logger.error("vip: partner %s balance %s differs from ledger sum %s", partner_id, stored, ledger)
         return mismatches
 
-    # -- complaints (issue 6) ------------------------------------------------------------
+    # -- complaints ------------------------------------------------------------------
     vip_complaint_ids = fields.One2many("vip.complaint", "partner_id", string="Complaints")
     vip_complaint_open_count = fields.Integer(string="Open Complaints", compute="_compute_vip_complaint_open_count")
 

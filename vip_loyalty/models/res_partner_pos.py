@@ -144,7 +144,7 @@ class ResPartner(models.Model):
         lots = partner._vip_expiring_lots(company, today, program.pos_expiry_warning_days)
         balance = partner.vip_points_balance
         cfg = partner._vip_benefit_config(company, program)
-        complaints = partner.vip_complaint_open_count if "vip_complaint_open_count" in partner._fields else 0
+        complaints = partner.vip_complaint_open_count
         ladder = {}
         if rule:
             ladder = {

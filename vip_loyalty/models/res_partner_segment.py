@@ -2,12 +2,12 @@ import logging
 import time
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from psycopg2.extras import execute_values
 
 from ..engine import segments as segment_engine
-from ..engine.dates import add_months
 
 _logger = logging.getLogger(__name__)
 
@@ -176,7 +176,8 @@ class ResPartner(models.Model):
         sql_params = {
             "company": company.id, "only_ids": only_ids, "vip_tz": company._vip_tz(), "states": PAID_STATES,
             "end": fields.Date.to_string(today + timedelta(days=1)),
-            "recent": add_months(today, -params.abc_a_months), "rfm": add_months(today, -params.rfm_months),
+            "recent": today - relativedelta(months=params.abc_a_months),
+            "rfm": today - relativedelta(months=params.rfm_months),
             "arrival": params.new_arrival_days,
         }
         for statement in self._vip_segment_stats_sql():
@@ -262,6 +263,8 @@ class ResPartner(models.Model):
                 "vip_abc_class", "vip_rfm_score", "vip_rfm_recency", "vip_rfm_frequency", "vip_rfm_monetary",
                 "vip_lifecycle_stage", "vip_style_category_id", "vip_segmented_on", "vip_purchase_types",
             ])
+            # Written by SQL: what is computed from the class (complaint priority) follows.
+            self.browse([update[0] for update in updates]).modified(["vip_abc_class"])
             _logger.info("vip: segmented %s/%s members of %s (%s changed)", done, count, company.name, changed)
             if only_ids is None:
                 self._vip_commit_batch(done=done, remaining=count - done)

@@ -21,6 +21,7 @@ from . import (
     test_pos_tour,
     test_roles,
     test_roles_tour,
+    test_rulebook,
     test_segmentation,
     test_system_step,
     test_tour,

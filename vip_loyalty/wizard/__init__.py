@@ -9,5 +9,4 @@ from . import (
     vip_member_import,
     vip_member_merge,
     vip_points_adjust,
-    vip_points_export,
 )
