@@ -137,6 +137,11 @@ class VipHistoryReplay(models.AbstractModel):
                 except Exception as exc:  # noqa: BLE001 - one bad member must not stop the others
                     self.env.invalidate_all(flush=False)
                     fail(member_id, exc)
+            # A return replayed for another member re-reads this one's figures as they stood then:
+            # once all are replayed, every member's figures are those of all its orders again.
+            replayed_live = partner_model.browse(sorted(set(slow) & set(done_ids))).filtered(
+                lambda partner: partner.vip_state != "none")
+            replayed_live._vip_refresh_stats(partner_model._vip_purchases(replayed_live.ids, self.company_id))
             level_counts, outstanding = self._vip_level_figures(done_ids)
         counts = dict(self.level_counts or {})
         for key, count in level_counts.items():

@@ -63,7 +63,7 @@ class TestRulebook(VipPosCommon):
             partner_model._vip_nightly_levels(day, company, self.program)
             if day >= today:
                 continue
-            for who in sorted(rng.sample(range(self.CUSTOMERS), rng.choice((0, 0, 1, 1, 2, 3)))):
+            for who in sorted(rng.sample(range(self.CUSTOMERS), rng.choice((0, 0, 0, 1, 1, 2)))):
                 key = f"o{len(events)}"
                 partner = live[who]
                 recent = [k for k, (w, d, _n) in bought.items() if d > day - timedelta(days=30)]
@@ -92,8 +92,9 @@ class TestRulebook(VipPosCommon):
         names = names or {}
 
         def text(value):
+            value = value or ""
             for twin, live in names.items():
-                value = (value or "").replace(twin, live)
+                value = value.replace(twin, live)
             return value
 
         partner.invalidate_recordset()
@@ -151,7 +152,7 @@ class TestRulebook(VipPosCommon):
 
     def test_a_random_year_live_equals_its_rebuild(self):
         events, wizard, expected, rebuilt = self._differential(seed=17, first_n=0)
-        self.assertGreaterEqual(len(events), 300)
+        self.assertGreaterEqual(len(events), 200)
         self.assertEqual({event[3] for event in events}, {"buy", "refund", "redeem"})
         for index, view in enumerate(expected):
             with self.subTest(customer=index):
@@ -162,9 +163,9 @@ class TestRulebook(VipPosCommon):
         # Redeemers and customers of a return rung up for someone else go through the live code.
         self.assertRegex(wizard.log, r"[1-9]\d* members computed in batches, [1-9]\d* replayed through the live")
 
-    def test_a_random_half_year_with_a_first_n_bonus_live_equals_its_rebuild(self):
-        events, wizard, expected, rebuilt = self._differential(seed=18, first_n=1, months=6)
-        self.assertGreaterEqual(len(events), 150)
+    def test_random_months_with_a_first_n_bonus_live_equals_its_rebuild(self):
+        events, wizard, expected, rebuilt = self._differential(seed=18, first_n=1, months=4)
+        self.assertGreaterEqual(len(events), 60)
         for index, view in enumerate(expected):
             with self.subTest(customer=index):
                 self.assertEqual(rebuilt[index], view)
