@@ -8,8 +8,6 @@ from . import (
     product_template,
     res_company,
     res_partner,
-    res_partner_pos,
-    res_partner_segment,
     res_users,
     vip_analysis_job,
     vip_analysis_snapshot,

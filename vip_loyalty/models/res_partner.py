@@ -1,15 +1,21 @@
 import logging
+import time
 from collections import defaultdict
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules import module as odoo_module
+from psycopg2.extras import execute_values
 
+from ..engine import benefits as benefits_engine
 from ..engine import levels as level_engine
+from ..engine import points as points_engine
 from ..engine import profile as profile_engine
 from ..engine import rulebook
+from ..engine import segments as segment_engine
 
 _logger = logging.getLogger(__name__)
 
@@ -29,9 +35,15 @@ SYSTEM_FIELDS = {"vip_points_balance"}
 # Written only by the programme's own code, as superuser: the level-change wizard (VIP
 # Manager, with a reason), enrolment, the paid-order step, the nightly job, import and merge.
 LEVEL_FIELDS = {"vip_level_id", "vip_level_since", "vip_level_valid_until", "vip_state"}
+ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
+LIFECYCLE = [("new", "New"), ("active", "Active"), ("silent", "Silent"), ("sleeping", "Sleeping"), ("lost", "Lost")]
+PAID_STATES = ("paid", "done", "invoiced")
 
 
 class ResPartner(models.Model):
+    """A customer as a VIP member: membership, profile, complaints and segmentation; the
+    terminal's member data; the nightly level review and segmentation."""
+
     _inherit = "res.partner"
 
     # -- membership -------------------------------------------------------------
@@ -59,7 +71,6 @@ class ResPartner(models.Model):
     vip_points_entry_ids = fields.One2many("vip.points.entry", "partner_id", string="Points Ledger")
     vip_open_lot_ids = fields.One2many("vip.points.entry", "partner_id", string="Open Lots",
                                        domain=[("remaining", ">", 0)])
-
     # -- hard profile (20%) -----------------------------------------------------
     vip_gender = fields.Selection([("female", "Female"), ("male", "Male"), ("other", "Other")], string="Gender")
     vip_ethnicity = fields.Char(string="Ethnicity")
@@ -71,7 +82,6 @@ class ResPartner(models.Model):
     vip_clothing_size = fields.Char(string="Clothing Size")
     vip_shoe_size = fields.Char(string="Shoe Size")
     vip_body_shape = fields.Char(string="Body Shape")
-
     # -- soft profile (80%), store staff only -------------------------------------
     vip_work = fields.Char(string="Work", groups=SOFT_GROUPS)
     vip_family = fields.Char(string="Family", groups=SOFT_GROUPS)
@@ -87,6 +97,27 @@ class ResPartner(models.Model):
     vip_profile_completeness = fields.Float(
         string="Profile Completeness (%)", compute="_compute_vip_profile_completeness", store=True, aggregator="avg"
     )
+    # -- complaints ------------------------------------------------------------------
+    vip_complaint_ids = fields.One2many("vip.complaint", "partner_id", string="Complaints")
+    vip_complaint_open_count = fields.Integer(string="Open Complaints", compute="_compute_vip_complaint_open_count")
+
+    # -- segmentation, refreshed by the nightly job ---------------------------------------
+    vip_abc_class = fields.Selection(ABC_CLASSES, string="ABC Class", copy=False, index="btree_not_null",
+                                     tracking=True)
+    vip_abc_manual = fields.Boolean(string="ABC set by a manager", copy=False,
+                                    help="The nightly segmentation keeps the class a manager chose.")
+    vip_rfm_score = fields.Char(string="RFM", copy=False, readonly=True,
+                                help="Recency, frequency and monetary scores, 1 (low) to 5 (high) each.")
+    vip_rfm_recency = fields.Integer(string="R", copy=False, readonly=True, aggregator="avg")
+    vip_rfm_frequency = fields.Integer(string="F", copy=False, readonly=True, aggregator="avg")
+    vip_rfm_monetary = fields.Integer(string="M", copy=False, readonly=True, aggregator="avg")
+    vip_purchase_types = fields.Many2many(
+        "vip.purchase.type", "res_partner_vip_purchase_type_rel", "partner_id", "type_id",
+        string="Purchase Types", copy=False, readonly=True,
+    )
+    vip_style_category_id = fields.Many2one("product.category", string="Favourite Category", copy=False, readonly=True)
+    vip_lifecycle_stage = fields.Selection(LIFECYCLE, string="Lifecycle", copy=False, index="btree_not_null")
+    vip_segmented_on = fields.Date(string="Segmented On", copy=False, readonly=True)
 
     def init(self):
         # A card number is unique per company; shared partners (no company) share one space.
@@ -208,6 +239,10 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if "vip_abc_class" in vals and not self.env.su and not self.env.context.get("vip_segmentation"):
+            if not self.env.user.has_group("vip_loyalty.group_vip_manager"):
+                raise AccessError(_("Only VIP Managers can set a member's ABC class."))
+            vals = dict(vals, vip_abc_manual=bool(vals["vip_abc_class"]))
         if SYSTEM_FIELDS & set(vals):
             raise UserError(_("The points balance is kept by the ledger and cannot be edited."))
         self._vip_check_level_write(vals)
@@ -659,10 +694,6 @@ class ResPartner(models.Model):
             _logger.error("vip: partner %s balance %s differs from ledger sum %s", partner_id, stored, ledger)
         return mismatches
 
-    # -- complaints ------------------------------------------------------------------
-    vip_complaint_ids = fields.One2many("vip.complaint", "partner_id", string="Complaints")
-    vip_complaint_open_count = fields.Integer(string="Open Complaints", compute="_compute_vip_complaint_open_count")
-
     @api.depends("vip_complaint_ids.state")
     def _compute_vip_complaint_open_count(self):
         groups = self.env["vip.complaint"]._read_group(
@@ -679,3 +710,541 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"default_partner_id": self.id}
         return action
+
+    # -- the POS terminal -------------------------------------------------------------------
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        # Only two small columns per loaded partner: the terminal fetches a member's VIP data
+        # (level, balance, lots) when the cashier selects them, never all members at start.
+        return [*super()._load_pos_data_fields(config_id), "vip_card_number", "vip_state"]
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @api.model
+    def _vip_pos_check_access(self):
+        # Cashiers are POS users with no VIP group: they reach members only through these
+        # methods, which check the terminal and the member before reading anything as superuser.
+        user = self.env.user
+        if not (user.has_group("point_of_sale.group_pos_user") or user.has_group("vip_loyalty.group_vip_user")):
+            raise AccessError(_("Only POS users and VIP users can see or enrol members at the terminal."))
+
+    @api.model
+    def _vip_pos_config(self, config_id):
+        """The terminal a call names, never trusted as given: it must exist, be readable by the
+        user and belong to one of the user's allowed companies. No terminal: the current company."""
+        self._vip_pos_check_access()
+        config = self.env["pos.config"]
+        if not config_id:
+            return config
+        config = config.browse(int(config_id)).exists()
+        if not config or not config.has_access("read") or config.sudo().company_id not in self.env.companies:
+            raise AccessError(_("This terminal is not one of your companies' terminals."))
+        return config
+
+    @api.model
+    def _vip_pos_company(self, config_id):
+        config = self._vip_pos_config(config_id)
+        return config.company_id if config else self.env.company
+
+    @api.model
+    def _vip_pos_member(self, partner_id, company):
+        """The partner as superuser when the user may read it and it belongs to ``company``
+        (or to no company); otherwise an empty recordset, so nothing of theirs is returned."""
+        partner = self.browse(int(partner_id)).exists() if partner_id else self.browse()
+        if not partner or not partner.has_access("read"):
+            return self.browse()
+        partner = partner.sudo()
+        if partner.company_id and partner.company_id != company:
+            return self.browse()
+        return partner
+
+    def _vip_expiring_lots(self, company, today, days):
+        """Open lots of this member expiring within ``days`` days: [(date, points)], soonest first."""
+        self.ensure_one()
+        if days <= 0:
+            return []
+        groups = self.env["vip.points.entry"].sudo()._read_group(
+            [
+                ("partner_id", "=", self.id), ("company_id", "=", company.id), ("remaining", ">", 0),
+                ("expiry_date", ">=", today), ("expiry_date", "<=", today + timedelta(days=days)),
+            ],
+            ["expiry_date:day"], ["remaining:sum"], order="expiry_date:day",
+        )
+        return list(groups)
+
+    def _vip_benefit_config(self, company, program):
+        self.ensure_one()
+        level = self.vip_level_id.sudo()
+        lowest = self.env["vip.level"].sudo().search([("company_id", "=", company.id)], limit=1)
+        active = self.vip_state == "active" and bool(level)
+        return benefits_engine.BenefitConfig(
+            level_name=level.name or "",
+            level_percent=level.discount_percent if active else 0.0,
+            is_base_level=not active or level == lowest,
+            birthday_percent=level.birthday_discount_percent if active else 0.0,
+            member_day_percent=level.member_day_discount_percent if active else 0.0,
+            member_day=program.member_day,
+            stack_floor_percent=program.stack_floor_percent,
+            birthday=self.vip_birthday or None,
+        )
+
+    # -- RPC used by the terminal -----------------------------------------------------------
+
+    @api.model
+    def vip_pos_search(self, query, config_id=None):
+        """Members whose card number is ``query`` or whose phone matches: ids, at most 20."""
+        company = self._vip_pos_company(config_id)
+        query = (query or "").strip()
+        if not query:
+            return []
+        company_domain = [("company_id", "in", [False, company.id])]
+        card = profile_engine.normalize_card(query)
+        partners = self.search([("vip_card_number", "=", card), *company_domain], limit=1)
+        if not partners:
+            partners = self._vip_find_by_phone(query, company_domain, limit=20)
+        return partners.ids
+
+    @api.model
+    def _vip_find_by_phone(self, phone, extra_domain, limit):
+        """Partners whose phone is the same number, with or without country code and separators."""
+        digits = profile_engine.phone_digits(phone)
+        if len(digits) < 6:
+            return self.browse()
+        self.flush_model(["phone", "mobile"])
+        self.env.cr.execute(
+            """
+            SELECT id FROM res_partner
+             WHERE REGEXP_REPLACE(COALESCE(phone, ''), '[^0-9]', '', 'g') LIKE %(tail)s
+                OR REGEXP_REPLACE(COALESCE(mobile, ''), '[^0-9]', '', 'g') LIKE %(tail)s
+             LIMIT 200
+            """,
+            {"tail": "%" + digits[-8:]},
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        candidates = self.with_context(active_test=False).search([("id", "in", ids), *extra_domain])
+        return candidates.filtered(lambda p: any(
+            a.endswith(b) for a, b in [(profile_engine.phone_digits(p.phone), digits),
+                                       (digits, profile_engine.phone_digits(p.phone))]
+            if b and len(b) >= 6
+        ))[:limit]
+
+    @api.model
+    def vip_pos_member_summary(self, partner_id, config_id=None):
+        """The selected member's VIP data for the terminal's member panel (one member, O(1))."""
+        company = self._vip_pos_company(config_id)
+        partner = self._vip_pos_member(partner_id, company)
+        if not partner:
+            return {}
+        program = self.env["vip.program"]._get_for_company(company)
+        rule = self.env["vip.points.rule"]._for_company(company)
+        today = company._vip_today(self._vip_pos_config(config_id))
+        lots = partner._vip_expiring_lots(company, today, program.pos_expiry_warning_days)
+        balance = partner.vip_points_balance
+        cfg = partner._vip_benefit_config(company, program)
+        complaints = partner.vip_complaint_open_count
+        ladder = {}
+        if rule:
+            ladder = {
+                "gift_cap": rule._vip_gift_cap(balance),
+                "first_points": rule.ladder_first_points,
+                "cash_value": points_engine.cash_value(balance, rule.cash_points_block, rule.cash_block_value)
+                if rule.cash_points_block > 0 else 0.0,
+            }
+        return {
+            "id": partner.id,
+            "name": partner.name,
+            "card": partner.vip_card_number or "",
+            "state": partner.vip_state,
+            "is_member": partner.vip_state not in ("none", False),
+            "level_name": partner.vip_level_id.name or "",
+            "level_code": partner.vip_level_id.code or "",
+            "level_color": partner.vip_level_id.color or 0,
+            "balance": balance,
+            "expiring": [{"date": fields.Date.to_string(day), "points": pts} for day, pts in lots],
+            "expiring_points": sum(pts for _day, pts in lots),
+            "expiry_days": program.pos_expiry_warning_days,
+            "birthday": fields.Date.to_string(partner.vip_birthday) if partner.vip_birthday else "",
+            "birthday_month": bool(partner.vip_birthday and partner.vip_birthday.month == today.month),
+            "advisor": partner.vip_advisor_id.name or "",
+            "complaints": complaints,
+            "member_day": bool(cfg.member_day and today.day == cfg.member_day),
+            "level_percent": cfg.level_percent,
+            "is_base_level": cfg.is_base_level,
+            "ladder": ladder,
+            # Planned gifts the cashier can hand over now (birthday, holiday, welcome...).
+            "gifts": self.env["vip.gift.issue"].sudo()._vip_open_gifts_data(partner, company),
+        }
+
+    @api.model
+    def vip_pos_benefits(self, partner_id, lines, config_id=None):
+        """Named discounts for order lines ``[{product_id, price_unit, qty, discount}]``, in order;
+        ``discount`` is what the cashier typed on the line (see ``_vip_pos_line_benefit``)."""
+        company = self._vip_pos_company(config_id)
+        partner = self._vip_pos_member(partner_id, company)
+        if not partner or not lines:
+            return [{"discount": 0.0, "kind": "none", "label": ""} for _line in lines or []]
+        program = self.env["vip.program"]._get_for_company(company)
+        cfg = partner._vip_benefit_config(company, program)
+        products = self.env["product.product"].browse({int(line["product_id"]) for line in lines}).exists()
+        by_id = {p.id: p for p in products}
+        engine_lines = []
+        for line in lines:
+            product = by_id.get(int(line["product_id"]))
+            if not product:
+                raise UserError(_("Unknown product on the order."))
+            engine_lines.append(benefits_engine.BenefitLine(
+                unit_price=float(line.get("price_unit") or 0.0),
+                list_price=product.lst_price,
+                quantity=float(line.get("qty") or 0.0),
+                special_price=product.vip_special_price,
+            ))
+        today = company._vip_today(self.env["pos.config"].browse(config_id).exists())
+        result = benefits_engine.apply_benefits(cfg, engine_lines, today)
+        return [self._vip_pos_line_benefit(b, line.get("discount")) for b, line in zip(result, lines, strict=True)]
+
+    @api.model
+    def _vip_pos_line_benefit(self, member, typed):
+        """The member benefit against the discount the cashier typed on the line: the higher applies."""
+        try:
+            typed = float(typed or 0.0)
+            applied = benefits_engine.with_cashier_discount(member, typed)
+        except (TypeError, ValueError) as exc:
+            raise UserError(_("A line discount is between 0 and 100%.")) from exc
+        label = applied.label
+        if applied.kind == "cashier":
+            label = _("Cashier discount %(typed)s%%", typed=f"{typed:g}")
+            if member.kind != "none":
+                label = _(
+                    "Cashier discount %(typed)s%% (member %(member)s%% not applied)",
+                    typed=f"{typed:g}", member=f"{member.discount_percent:g}",
+                )
+        elif typed > 0 and applied.kind != "none":
+            label = _("%(label)s (cashier %(typed)s%% not applied)", label=applied.label, typed=f"{typed:g}")
+        return {"discount": applied.discount_percent, "kind": applied.kind, "label": label}
+
+    @api.model
+    def vip_pos_enrol(self, name, phone, config_id=None, card=None):
+        """Quick enrolment at the till: name and phone; the server assigns the card unless one is scanned."""
+        config = self._vip_pos_config(config_id)
+        company = config.company_id if config else self.env.company
+        name = (name or "").strip()
+        phone = (phone or "").strip()
+        if not name:
+            raise ValidationError(_("Give the new member's name."))
+        if not profile_engine.is_valid_phone(phone):
+            raise ValidationError(_(
+                "The phone number %(phone)s is not valid: 6 to 15 digits, with an optional +.", phone=phone,
+            ))
+        duplicate = self.sudo()._vip_find_by_phone(phone, [("company_id", "in", [False, company.id])], limit=1)
+        if duplicate:
+            raise ValidationError(_(
+                "The phone number %(phone)s already belongs to %(name)s%(card)s.",
+                phone=phone, name=duplicate.display_name,
+                card=_(" (card %s)", duplicate.vip_card_number) if duplicate.vip_card_number else "",
+            ))
+        vals = {"name": name, "phone": phone}
+        if (card or "").strip():
+            card = profile_engine.normalize_card(card)
+            if not profile_engine.is_valid_card(card):
+                raise ValidationError(_(
+                    "The card number %(card)s is not valid: use 3 to 32 letters, digits or dashes.", card=card,
+                ))
+            self.browse()._vip_check_card_free(card, self.env["res.company"])
+            vals["vip_card_number"] = card
+        # A cashier may not create contacts in the back office: this creation is controlled here.
+        partner = self.sudo().create(vals)
+        partner._vip_enrol(shop=config or None, advisor=self.env.user)
+        return partner.id
+
+    @api.model
+    def vip_pos_gift_quote(self, partner_id, product_id, config_id=None):
+        """Points a gift item costs on the ladder, and whether the member can have it now."""
+        company = self._vip_pos_company(config_id)
+        partner = self._vip_pos_member(partner_id, company)
+        product = self.env["product.product"].browse(product_id).exists()
+        if not partner or partner.vip_state in (False, "none") or not product:
+            return {"ok": False, "message": _("Only a member can redeem points.")}
+        if product.vip_special_price:
+            return {"ok": False, "message": _("%s is a special-price item and cannot be a points gift.",
+                                               product.display_name)}
+        rule = self.env["vip.points.rule"]._for_company(company)
+        if not rule:
+            return {"ok": False, "message": _("No points rule is configured.")}
+        try:
+            needed = rule._vip_gift_points(product.lst_price)
+        except ValueError as error:
+            return {"ok": False, "message": str(error)}
+        if needed > partner.vip_points_balance:
+            return {"ok": False, "points": needed, "message": _(
+                "%(name)s has %(balance)s points; %(product)s (list price %(price).2f) needs %(needed)s.",
+                name=partner.name, balance=partner.vip_points_balance, product=product.display_name,
+                price=product.lst_price, needed=needed,
+            )}
+        return {
+            "ok": True,
+            "points": needed,
+            "label": _("Points gift: %s pts", needed),
+            "message": _("%(product)s for %(needed)s points.", product=product.display_name, needed=needed),
+        }
+
+    @api.model
+    def vip_pos_cash_quote(self, partner_id, amount_due, config_id=None):
+        """Points that can pay the order at cash value: whole blocks, within the balance and
+        never more than the amount due. The server checks again when the order is synced."""
+        company = self._vip_pos_company(config_id)
+        partner = self._vip_pos_member(partner_id, company)
+        if not partner or partner.vip_state in (False, "none"):
+            return {"ok": False, "message": _("Only a member can redeem points.")}
+        rule = self.env["vip.points.rule"]._for_company(company)
+        if not rule or not rule.cash_product_id or rule.cash_points_block <= 0 or rule.cash_block_value <= 0:
+            return {"ok": False, "message": _("Paying with points is not configured on the points rule.")}
+        blocks = min(
+            partner.vip_points_balance // rule.cash_points_block,
+            int((amount_due or 0.0) // rule.cash_block_value),
+        )
+        if blocks <= 0:
+            return {"ok": False, "message": _(
+                "%(name)s has %(balance)s points; paying needs blocks of %(block)s points.",
+                name=partner.name, balance=partner.vip_points_balance, block=rule.cash_points_block,
+            )}
+        points = blocks * rule.cash_points_block
+        value = points_engine.cash_value(points, rule.cash_points_block, rule.cash_block_value)
+        return {
+            "ok": True,
+            "points": points,
+            "value": value,
+            "product_id": rule.cash_product_id.id,
+            "label": _("Points payment: %s pts", points),
+            "message": _("%(points)s points pay %(value).2f.", points=points, value=value),
+        }
+
+    # -- nightly segmentation -------------------------------------------------------------
+
+    def action_vip_abc_automatic(self):
+        """Hand the class back to the nightly segmentation."""
+        self.write({"vip_abc_manual": False})
+        self._vip_segment_partners()
+        return True
+
+    # -- nightly segmentation -----------------------------------------------------------
+
+    def _vip_segment_partners(self, today=None):
+        """Segment just these members (a button, or tests); same code path as the cron."""
+        companies = {}
+        for partner in self:
+            company = partner.vip_level_id.company_id or partner.company_id or self.env.company
+            companies.setdefault(company, []).append(partner.id)
+        for company, ids in companies.items():
+            self.sudo()._vip_segment_company(today or company._vip_today(), company, only_ids=ids)
+
+    @api.model
+    def _vip_cron_segmentation(self, today=None):
+        """Nightly: ABC (keeping manual overrides), RFM, purchase types and lifecycle, per company."""
+        total = 0
+        for company in self.env["res.company"].sudo().search([]):
+            total += self.sudo().with_company(company)._vip_segment_company(today or company._vip_today(), company)
+        return total
+
+    def _vip_segment_stats_sql(self):
+        """Statements filling ``vip_seg_stats``: staged temporary tables, each analysed, so the
+        planner picks hash joins over millions of lines instead of per-member index probes."""
+        order_tz = self.env["res.company"]._vip_sql_order_tz("o")
+        return [
+            "DROP TABLE IF EXISTS vip_seg_members, vip_seg_orders, vip_seg_lines, vip_seg_stats",
+            "SET LOCAL work_mem = '128MB'",
+            """
+            CREATE TEMP TABLE vip_seg_members AS
+            SELECT p.id, p.vip_points_balance AS points, p.vip_enrol_date, p.vip_abc_class, p.vip_abc_manual,
+                   p.vip_rfm_score, p.vip_lifecycle_stage, p.vip_style_category_id
+              FROM res_partner p LEFT JOIN vip_level lv ON lv.id = p.vip_level_id
+             WHERE p.vip_state <> 'none' AND COALESCE(lv.company_id, p.company_id) = %(company)s
+            """,
+            "ANALYZE vip_seg_members",
+            f"""
+            CREATE TEMP TABLE vip_seg_orders AS
+            SELECT * FROM (
+                SELECT o.id, o.partner_id, o.amount_total,
+                       (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE {order_tz})::date AS day
+                  FROM pos_order o JOIN vip_seg_members m ON m.id = o.partner_id
+                 WHERE o.company_id = %(company)s AND o.state IN %(states)s
+            ) orders WHERE day < %(end)s
+            """,
+            "ANALYZE vip_seg_orders",
+            """
+            CREATE TEMP TABLE vip_seg_lines AS
+            SELECT o.partner_id, o.id AS order_id, l.qty, l.discount, l.price_subtotal_incl, pt.categ_id,
+                   (o.day - (pt.create_date AT TIME ZONE 'UTC' AT TIME ZONE %(vip_tz)s)::date
+                       BETWEEN 0 AND %(arrival)s) AS new_arrival
+              FROM vip_seg_orders o
+              JOIN pos_order_line l ON l.order_id = o.id
+              JOIN product_product pp ON pp.id = l.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             WHERE o.amount_total >= 0 AND l.qty > 0
+            """,
+            "ANALYZE vip_seg_lines",
+            """
+            CREATE TEMP TABLE vip_seg_stats AS SELECT * FROM (
+            WITH per_order AS (
+                SELECT o.partner_id, COUNT(*) FILTER (WHERE o.amount_total >= 0) AS cnt,
+                       MIN(o.day) FILTER (WHERE o.amount_total >= 0) AS first_day,
+                       MAX(o.day) FILTER (WHERE o.amount_total >= 0) AS last_day,
+                       COUNT(*) FILTER (WHERE o.amount_total >= 0 AND o.day > %(recent)s) AS recent,
+                       COUNT(*) FILTER (WHERE o.amount_total >= 0 AND o.day > %(rfm)s) AS rfm_count,
+                       COALESCE(SUM(o.amount_total) FILTER (WHERE o.day > %(rfm)s), 0) AS rfm_amount
+                  FROM vip_seg_orders o GROUP BY o.partner_id
+            ), units AS (
+                SELECT partner_id, order_id, SUM(qty) AS qty FROM vip_seg_lines GROUP BY partner_id, order_id
+            ), per_line AS (
+                SELECT partner_id, COUNT(*) AS lines, SUM(qty) AS units,
+                       COUNT(*) FILTER (WHERE discount > 0) AS discounted,
+                       COUNT(*) FILTER (WHERE new_arrival) AS arrivals,
+                       COALESCE(SUM(price_subtotal_incl) / NULLIF(SUM(qty), 0), 0) AS unit_price
+                  FROM vip_seg_lines GROUP BY partner_id
+            ), single AS (
+                SELECT partner_id, COUNT(*) FILTER (WHERE qty = 1) AS single_orders FROM units GROUP BY partner_id
+            ), categ AS (
+                SELECT DISTINCT ON (partner_id) partner_id, categ_id,
+                       COUNT(*)::float / SUM(COUNT(*)) OVER (PARTITION BY partner_id) AS share
+                  FROM vip_seg_lines GROUP BY partner_id, categ_id
+                 ORDER BY partner_id, (categ_id IS NULL), COUNT(*) DESC, categ_id
+            ), types AS (
+                SELECT partner_id, ARRAY_AGG(type_id ORDER BY type_id) AS type_ids
+                  FROM res_partner_vip_purchase_type_rel GROUP BY partner_id
+            )
+            SELECT m.id, m.points, m.vip_enrol_date, COALESCE(po.cnt, 0) AS cnt, po.first_day, po.last_day,
+                   COALESCE(po.recent, 0) AS recent, COALESCE(po.rfm_count, 0) AS rfm_count,
+                   COALESCE(po.rfm_amount, 0) AS rfm_amount, COALESCE(pl.lines, 0) AS lines,
+                   COALESCE(pl.units, 0) AS units, COALESCE(pl.discounted, 0) AS discounted,
+                   COALESCE(pl.arrivals, 0) AS arrivals, COALESCE(pl.unit_price, 0) AS unit_price,
+                   COALESCE(s.single_orders, 0) AS single_orders, c.categ_id, COALESCE(c.share, 0) AS share,
+                   CASE WHEN po.last_day IS NULL THEN NULL
+                        ELSE RANK() OVER (PARTITION BY po.last_day IS NULL ORDER BY po.last_day) - 1 END AS r_rank,
+                   CASE WHEN po.last_day IS NULL THEN NULL
+                        ELSE RANK() OVER (PARTITION BY po.last_day IS NULL ORDER BY po.rfm_count) - 1 END AS f_rank,
+                   CASE WHEN po.last_day IS NULL THEN NULL
+                        ELSE RANK() OVER (PARTITION BY po.last_day IS NULL ORDER BY po.rfm_amount) - 1 END AS m_rank,
+                   COUNT(po.last_day) OVER () AS buyers,
+                   m.vip_abc_class, m.vip_abc_manual, m.vip_rfm_score, m.vip_lifecycle_stage,
+                   m.vip_style_category_id, COALESCE(t.type_ids, '{}') AS type_ids
+              FROM vip_seg_members m
+              LEFT JOIN per_order po ON po.partner_id = m.id
+              LEFT JOIN per_line pl ON pl.partner_id = m.id
+              LEFT JOIN single s ON s.partner_id = m.id
+              LEFT JOIN categ c ON c.partner_id = m.id
+              LEFT JOIN types t ON t.partner_id = m.id
+            ) all_members WHERE %(only_ids)s::int[] IS NULL OR id = ANY(%(only_ids)s::int[])
+            """,
+            "DROP TABLE vip_seg_members, vip_seg_orders, vip_seg_lines",
+            "CREATE INDEX ON vip_seg_stats (id)",
+            "ANALYZE vip_seg_stats",
+        ]
+
+    def _vip_segment_company(self, today, company, only_ids=None):
+        """Set-based read into a temporary table, engine per member, batched UPDATEs of what changed."""
+        started = time.time()
+        program = self.env["vip.program"]._get_for_company(company)
+        params = program._segment_params()
+        self.env["pos.order"].flush_model()
+        self.env["pos.order.line"].flush_model()
+        self.flush_model()
+        cr = self.env.cr
+        sql_params = {
+            "company": company.id, "only_ids": only_ids, "vip_tz": company._vip_tz(), "states": PAID_STATES,
+            "end": fields.Date.to_string(today + timedelta(days=1)),
+            "recent": today - relativedelta(months=params.abc_a_months),
+            "rfm": today - relativedelta(months=params.rfm_months),
+            "arrival": params.new_arrival_days,
+        }
+        for statement in self._vip_segment_stats_sql():
+            cr.execute(statement, sql_params)
+        _logger.info("vip: segmentation figures of %s read in %.1f s", company.name, time.time() - started)
+        cr.execute("SELECT unit_price FROM vip_seg_stats WHERE cnt >= %s AND unit_price > 0",
+                   [params.types_min_purchases])
+        threshold = segment_engine.quantile([r[0] for r in cr.fetchall()], params.high_price_quantile)
+        types = {t.code: t.id for t in self.env["vip.purchase.type"].sudo().search([])}
+        note_env = self._vip_note_env(company)
+        batch_size = program.cron_batch_size or 1000
+        cr.execute("SELECT COUNT(*) FROM vip_seg_stats")
+        count = cr.fetchone()[0]
+        last_id, done, changed = 0, 0, 0
+        while True:
+            cr.execute("SELECT * FROM vip_seg_stats WHERE id > %s ORDER BY id LIMIT %s", [last_id, batch_size])
+            names = [d[0] for d in cr.description]
+            rows = cr.fetchall()
+            if not rows:
+                break
+            updates, type_rows, type_partners = [], [], []
+            notes = {}
+            for values in rows:
+                row = dict(zip(names, values, strict=True))
+                stats = segment_engine.MemberStats(
+                    partner_id=row["id"], order_count=row["cnt"], first_date=row["first_day"],
+                    last_date=row["last_day"], recent_count=row["recent"], points=row["points"] or 0,
+                    enrol_date=row["vip_enrol_date"], units=float(row["units"]), lines=row["lines"],
+                    discounted_lines=row["discounted"], new_arrival_lines=row["arrivals"],
+                    single_unit_orders=row["single_orders"], avg_unit_price=float(row["unit_price"]),
+                    top_category_id=row["categ_id"], top_category_share=row["share"],
+                    rfm_count=row["rfm_count"], rfm_amount=float(row["rfm_amount"]),
+                )
+                klass = row["vip_abc_class"] if row["vip_abc_manual"] else segment_engine.abc_class(
+                    stats, today, params)
+                stage = segment_engine.lifecycle_stage(stats, today, params)
+                if row["r_rank"] is not None:
+                    rfm = tuple(segment_engine.quintile_from_rank(row[k], row["buyers"])
+                                for k in ("r_rank", "f_rank", "m_rank"))
+                else:
+                    rfm = (0, 0, 0)
+                code = segment_engine.rfm_code(rfm) if any(rfm) else None
+                codes = segment_engine.purchase_types(stats, params, threshold)
+                type_ids = sorted(types[c] for c in codes if c in types)
+                style = row["categ_id"] if "style" in codes else None
+                if (klass, code, stage, style) != (
+                    row["vip_abc_class"], row["vip_rfm_score"], row["vip_lifecycle_stage"],
+                    row["vip_style_category_id"],
+                ):
+                    updates.append((row["id"], klass, code, rfm[0], rfm[1], rfm[2], stage, style))
+                # The class is tracked on the form: its nightly moves show in the chatter too. A
+                # member's first class is not logged (the first night classifies every member).
+                if row["vip_abc_class"] and klass != row["vip_abc_class"]:
+                    notes[row["id"]] = note_env._(
+                        "ABC Class: %(old)s → %(new)s (nightly segmentation)",
+                        old=row["vip_abc_class"], new=klass or "—",
+                    )
+                if type_ids != list(row["type_ids"] or []):
+                    type_partners.append(row["id"])
+                    type_rows.extend((row["id"], t) for t in type_ids)
+            if updates:
+                execute_values(cr._obj, """
+                    UPDATE res_partner p SET vip_abc_class = v.klass, vip_rfm_score = v.code,
+                           vip_rfm_recency = v.r, vip_rfm_frequency = v.f, vip_rfm_monetary = v.m,
+                           vip_lifecycle_stage = v.stage, vip_style_category_id = v.style,
+                           vip_segmented_on = v.day
+                      FROM (VALUES %s) AS v(id, klass, code, r, f, m, stage, style, day)
+                     WHERE p.id = v.id
+                """, [(*u, today) for u in updates],
+                    template="(%s, %s::varchar, %s::varchar, %s, %s, %s, %s::varchar, %s::int, %s::date)",
+                    page_size=1000)
+            self._vip_post_notes(notes)
+            if type_partners:
+                cr.execute("DELETE FROM res_partner_vip_purchase_type_rel WHERE partner_id = ANY(%s)",
+                           [type_partners])
+                if type_rows:
+                    execute_values(cr._obj, "INSERT INTO res_partner_vip_purchase_type_rel (partner_id, type_id)"
+                                            " VALUES %s", type_rows, page_size=1000)
+            changed += len(updates)
+            done += len(rows)
+            last_id = rows[-1][0]
+            self.invalidate_model([
+                "vip_abc_class", "vip_rfm_score", "vip_rfm_recency", "vip_rfm_frequency", "vip_rfm_monetary",
+                "vip_lifecycle_stage", "vip_style_category_id", "vip_segmented_on", "vip_purchase_types",
+            ])
+            # Written by SQL: what is computed from the class (complaint priority) follows.
+            self.browse([update[0] for update in updates]).modified(["vip_abc_class"])
+            _logger.info("vip: segmented %s/%s members of %s (%s changed)", done, count, company.name, changed)
+            if only_ids is None:
+                self._vip_commit_batch(done=done, remaining=count - done)
+        cr.execute("DROP TABLE IF EXISTS vip_seg_stats")
+        _logger.info("vip: segmentation of %s done in %.1f s: %s members, %s changed",
+                     company.name, time.time() - started, count, changed)
+        return changed
