@@ -238,7 +238,7 @@ class VipPointsEntry(models.Model):
             rows = cr.fetchall()
             if not rows:
                 break
-            after = rows[-1][:2]
+            after = (rows[-1][1], rows[-1][0])  # keyset (partner, id): the next batch starts after this one
             expiries = self._vip_expire_rows(rows, today, company, texts)
             done += len(expiries)
             _logger.info("vip: expired %s/%s lots for %s", done, total, company.name)

@@ -216,3 +216,19 @@ class TestRulebook(VipPosCommon):
                 text = text.replace(name, "")
             with self.subTest(text=text):
                 self.assertNotRegex(text, r"[A-Za-z]{2,}", "no English word in the member's history")
+
+    def test_the_nightly_expiry_goes_through_every_batch(self):
+        company, entry_model = self.env.company, self.env["vip.points.entry"]
+        today = company._vip_today()
+        members = [self.env["res.partner"].create({"name": f"Lots {i}", "phone": f"+86 139 6600 00{i:02d}"})
+                   for i in range(3)]
+        for member in members:
+            member._vip_enrol(enrol_date=today - timedelta(days=90))
+            entry_model._vip_post([{
+                "partner_id": member.id, "company_id": company.id, "date": today - timedelta(days=90),
+                "points": points, "entry_type": "adjust", "expiry_date": today - timedelta(days=1),
+                "rule_description": "opening lot",
+            } for points in (10, 20)])
+        self.assertEqual(entry_model._vip_expire_lots(today, company, batch_size=2), 6)
+        self.assertEqual([member.vip_points_balance for member in members], [0, 0, 0])
+        self.assertEqual(entry_model._vip_expire_lots(today, company, batch_size=2), 0, "nothing left for a re-run")
