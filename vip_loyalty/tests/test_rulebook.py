@@ -159,7 +159,8 @@ class TestRulebook(VipPosCommon):
                 self.assertEqual(rebuilt[index], view)
         seen = {row[1] for view in expected for row in view["entries"]}
         seen |= {row[3] for view in expected for row in view["history"]}
-        self.assertLessEqual({"earn", "reverse", "redeem", "expire", "upgrade", "downgrade"}, seen)
+        # Decay and lost need half a year without a purchase: test_a_members_history_reads_in_the_companys_language.
+        self.assertLessEqual({"earn", "reverse", "redeem", "expire", "upgrade"}, seen)
         # Redeemers and customers of a return rung up for someone else go through the live code.
         self.assertRegex(wizard.log, r"[1-9]\d* members computed in batches, [1-9]\d* replayed through the live")
 
