@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vip_loyalty.engine import adoption
+from vip_loyalty.engine import adoption, rulebook
 from vip_loyalty.engine.levels import Purchase
 
 HEADER = ["Card Number", "Name", "Phone", "Birthday", "Level", "Opening Points", "Points Expiry", "Advisor", "Hobbies"]
@@ -130,8 +130,8 @@ def test_replay_plan_covers_every_day_once_and_keeps_order(offsets, tail):
 
 def test_purchases_before_excludes_the_day_itself():
     purchases = [Purchase(date(2026, 1, d), 10.0) for d in (1, 2, 2, 3)]
-    assert len(adoption.purchases_before(purchases, date(2026, 1, 2))) == 1
-    assert len(adoption.purchases_before(purchases, date(2026, 1, 4))) == 4
+    assert len(rulebook.purchases_before(purchases, date(2026, 1, 2))) == 1
+    assert len(rulebook.purchases_before(purchases, date(2026, 1, 4))) == 4
 
 
 # --------------------------------------------------------------------------- merge

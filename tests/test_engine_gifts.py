@@ -99,13 +99,6 @@ def test_one_key_per_year_over_consecutive_days(birthday, start, lead):
     assert all(len(v) == 1 for v in keys.values())
 
 
-@FAST
-@given(expiry=dates, today=dates)
-def test_expiry(expiry, today):
-    assert gifts.is_expired(expiry, today) == (today > expiry)
-    assert not gifts.is_expired(None, today)
-
-
 def test_upgrade_gift_once_per_level_and_year():
     rule = GiftRule(id=9, occasion="level_upgrade", lead_days=7, level_ids=frozenset({30}))
     ups = [gifts.Upgrade(1, 30, date(2026, 3, 1)), gifts.Upgrade(2, 20, date(2026, 3, 1))]

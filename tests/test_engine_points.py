@@ -13,7 +13,6 @@ from vip_loyalty.engine.points import (
     EarnContext,
     EarnLine,
     EarnRule,
-    InsufficientPoints,
     Lot,
 )
 
@@ -360,55 +359,11 @@ def test_burn_order_first_expiring_first_never_last():
     assert [lot.id for lot in points.burn_order(lots)] == [3, 4, 2, 1]
 
 
-def test_allocate_burn_example_and_errors():
-    lots = [
-        Lot(1, 100, None, date(2023, 1, 1)),
-        Lot(2, 40, date(2025, 12, 31), date(2025, 5, 1)),
-        Lot(3, 30, date(2025, 6, 30), date(2025, 1, 1)),
-    ]
-    assert points.allocate_burn(lots, 50) == [(3, 30), (2, 20)]
-    assert points.allocate_burn(lots, 170) == [(3, 30), (2, 40), (1, 100)]
-    with pytest.raises(InsufficientPoints):
-        points.allocate_burn(lots, 171)
-    with pytest.raises(ValueError):
-        points.allocate_burn(lots, 0)
-    with pytest.raises(ValueError):
-        points.allocate_burn(lots, -5)
-
-
 lot_dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
 lots_strategy = st.lists(
     st.tuples(st.integers(0, 500), st.none() | lot_dates, lot_dates),
     max_size=12,
 ).map(lambda rows: [Lot(i + 1, r, e, d) for i, (r, e, d) in enumerate(rows)])
-
-
-@FAST
-@given(lots=lots_strategy, data=st.data())
-def test_allocate_burn_properties(lots, data):
-    total = sum(lot.remaining for lot in lots)
-    if total == 0:
-        with pytest.raises(InsufficientPoints):
-            points.allocate_burn(lots, 1)
-        return
-    want = data.draw(st.integers(1, total))
-    alloc = points.allocate_burn(lots, want)
-    by_id = {lot.id: lot for lot in lots}
-    assert sum(taken for _, taken in alloc) == want
-    assert len({lot_id for lot_id, _ in alloc}) == len(alloc)
-    for lot_id, taken in alloc:
-        assert 0 < taken <= by_id[lot_id].remaining
-    # Earliest expiry first: every lot before the last one used is emptied, and no unused
-    # lot with points expires before a lot that was used.
-    for lot_id, taken in alloc[:-1]:
-        assert taken == by_id[lot_id].remaining
-    used = {lot_id for lot_id, _ in alloc}
-    last_key = points._burn_key(by_id[alloc[-1][0]])
-    for lot in lots:
-        if lot.remaining > 0 and lot.id not in used:
-            assert points._burn_key(lot) > last_key
-    with pytest.raises(InsufficientPoints):
-        points.allocate_burn(lots, total + data.draw(st.integers(1, 1000)))
 
 
 # --------------------------------------------------------------------------- refunds
@@ -478,17 +433,3 @@ def test_cash_value_examples():
     assert points.cash_value(250) == 6.00
     assert points.cash_value(99) == 0.0
     assert points.cash_value(1000, currency_per_block=0.1) == 1.0
-    assert points.points_for_cash(3.00) == 100
-    assert points.points_for_cash(3.01) == 200
-    assert points.points_for_cash(6.00) == 200
-    assert points.points_for_cash(0) == 0
-    assert points.points_for_cash(0.3, currency_per_block=0.1) == 300
-
-
-@FAST
-@given(amount=st.integers(1, 10_000_000).map(lambda c: c / 100))
-def test_points_for_cash_is_the_minimum_covering_the_amount(amount):
-    needed = points.points_for_cash(amount)
-    assert needed % 100 == 0
-    assert points.cash_value(needed) >= amount
-    assert points.cash_value(needed - 100) < amount

@@ -2,13 +2,13 @@
 
 from datetime import date, datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vip_loyalty.engine import adoption
 from vip_loyalty.engine import levels as lv
 from vip_loyalty.engine import points as pe
-from vip_loyalty.engine.dates import add_months
 
 MEMBER = lv.LevelSpec(1, "MEMBER", "Member", 10, validity_months=12)
 SENIOR = lv.LevelSpec(2, "SENIOR", "Senior", 20, 1000, 2000, retention_annual_spend=1099, validity_months=12)
@@ -134,7 +134,7 @@ def test_nightly_filter_reads_the_lost_and_decay_dates():
     member = lv.MemberState(SENIOR.id, date(2025, 1, 1), date(2026, 1, 1), "active")
     last = date(2025, 2, 1)
     assert not lv.nightly_candidate(member, last, date(2025, 7, 31), lv.Policy(), MEMBER.id, False)
-    assert lv.nightly_candidate(member, last, add_months(last, 6), lv.Policy(), MEMBER.id, False)
-    assert not lv.nightly_candidate(member, last, add_months(last, 6), lv.Policy(), MEMBER.id, True)
-    assert lv.nightly_candidate(member, last, add_months(last, 12), lv.Policy(), MEMBER.id, True), \
+    assert lv.nightly_candidate(member, last, (last + relativedelta(months=6)), lv.Policy(), MEMBER.id, False)
+    assert not lv.nightly_candidate(member, last, (last + relativedelta(months=6)), lv.Policy(), MEMBER.id, True)
+    assert lv.nightly_candidate(member, last, (last + relativedelta(months=12)), lv.Policy(), MEMBER.id, True), \
         "a permanent level can still be lost"

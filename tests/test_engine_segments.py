@@ -103,37 +103,16 @@ def test_quantile_nearest_rank():
 
 # -- RFM -----------------------------------------------------------------------------------
 
-def test_quintiles_of_five_distinct_values():
-    assert seg.quintile_scores({1: 10, 2: 20, 3: 30, 4: 40, 5: 50}) == {1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
-    assert seg.quintile_scores({1: 10, 2: 20, 3: 30, 4: 40, 5: 50}, higher_is_better=False) == {
-        1: 5, 2: 4, 3: 3, 4: 2, 5: 1}
-    assert seg.quintile_scores({1: 7, 2: 7}) == {1: 1, 2: 1}
-    assert seg.quintile_scores({}) == {}
+@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n - 1), st.integers(0, n - 1))))
+def test_quintile_from_rank_is_1_to_5_and_monotonic(case):
+    count, a, b = case
+    low, high = sorted((a, b))
+    assert 1 <= seg.quintile_from_rank(low, count) <= seg.quintile_from_rank(high, count) <= 5
+    assert seg.quintile_from_rank(0, count) == 1
 
 
-@given(st.dictionaries(st.integers(1, 10_000), st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=60))
-def test_quintile_scores_are_1_to_5_and_monotonic(values):
-    scores = seg.quintile_scores(values)
-    assert all(1 <= s <= 5 for s in scores.values())
-    for a in values:
-        for b in values:
-            if values[a] < values[b]:
-                assert scores[a] <= scores[b]
-            if values[a] == values[b]:
-                assert scores[a] == scores[b]
-
-
-def test_rfm_scores_and_code():
-    rows = [
-        stats(partner_id=i, last_date=TODAY - timedelta(days=10 * i), rfm_count=6 - i, rfm_amount=100.0 * (6 - i))
-        for i in range(1, 6)
-    ] + [stats(partner_id=9)]
-    scores = seg.rfm_scores(rows, TODAY)
-    assert scores[1] == (5, 5, 5)
-    assert scores[5] == (1, 1, 1)
-    assert 9 not in scores
-    assert seg.rfm_code(scores[1]) == "555"
-
+def test_rfm_code():
+    assert seg.rfm_code((5, 4, 3)) == "543"
 
 # -- analysis formulas --------------------------------------------------------------------
 

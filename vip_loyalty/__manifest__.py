@@ -19,7 +19,6 @@
         "data/vip_care_cron_data.xml",
         "wizard/vip_points_adjust_views.xml",
         "wizard/vip_level_change_views.xml",
-        "wizard/vip_points_export_views.xml",
         "views/vip_level_views.xml",
         "views/vip_level_history_views.xml",
         "views/vip_points_entry_views.xml",

@@ -5,9 +5,9 @@ the orders and the ledger, call these functions and write what they return.
 
 * ``validate_import`` checks every row of a VIP list before anything is written and
   returns the clean rows or the complete list of errors, each with its line number.
-* ``replay_days`` / ``purchases_before`` plan the history rebuild of one member: which
-  nightly runs happen before which order, exactly as if the module had been installed
-  on the start date.
+* ``replay_member`` computes the history rebuild of one member: its orders and the
+  nightly runs between them, exactly as if the module had been installed on the start
+  date, through the same ``rulebook`` steps as a live sale and the nightly job.
 * ``plan_merge`` turns a duplicate member's ledger into reversal and adjustment pairs
   that move every open lot (with its expiry) and any debt to the survivor.
 """
@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 
 from . import levels as level_engine
 from . import points as points_engine
+from . import rulebook
 from .profile import is_valid_card, is_valid_phone, normalize_card, phone_digits
 
 # --------------------------------------------------------------------------- import
@@ -332,12 +333,6 @@ def replay_plan(order_days: Sequence[tuple[int, date]], start: date, today: date
     return steps
 
 
-def purchases_before(purchases: Sequence, day: date) -> Sequence:
-    """The purchases (sorted by date) a nightly run on ``day`` sees: the ones before it."""
-    dates = [p.date for p in purchases]
-    return purchases[: bisect.bisect_left(dates, day)]
-
-
 @dataclass(frozen=True)
 class ReplayLine:
     amount: float  # tax included; negative on a returned line
@@ -386,15 +381,8 @@ class ReplayMember:
     balance: int = 0
 
 
-@dataclass(frozen=True)
-class ReplayTexts:
-    """Translated templates, filled exactly as the live code fills them."""
-
-    enrolment: str = "enrolment → %s"
-    refund_level: str = "return re-evaluated: %s"
-    reversal: str = "return of %(amount).2f of %(origin)s (%(total).2f): -%(points)s of %(earned)s pts"
-    expiry: str = "pts earned %(date)s expired after %(expiry)s"
-    redeem: str = "redeemed %s pts"
+# The templates live in one place, the rulebook; the old name stays for the callers.
+ReplayTexts = rulebook.Texts
 
 
 @dataclass(frozen=True)
@@ -420,6 +408,7 @@ class ReplayConfig:
             if day < until:
                 return config
         return self
+    user_id: int | None = None  # who runs the rebuild: the advisor of last resort, as for a live step
 
 
 @dataclass
@@ -462,38 +451,27 @@ class _Ledger:
         self.balance = balance
         self.entries: list[ReplayEntry] = []
 
+    def lots(self):
+        return [points_engine.Lot(e.key, e.remaining, e.expiry_date, e.date) for e in self.entries if e.remaining > 0]
+
     def post(self, on_date, points, entry_type, description, **extra):
         entry = ReplayEntry(len(self.entries), on_date, points, entry_type, description, **extra)
+        if points < 0:
+            # Before the entry counts: a refused burn leaves the ledger as it was.
+            for key, taken in rulebook.burn(self.lots(), points, entry_type, entry.reversed_key):
+                self.entries[key].remaining -= taken
+        else:
+            entry.remaining = points
         self.entries.append(entry)
         self.balance += points
-        if points > 0:
-            entry.remaining = points
-            return entry
-        first = entry.reversed_key
-        lots = points_engine.burn_order(
-            points_engine.Lot(e.key, e.remaining, e.expiry_date, e.date) for e in self.entries if e.remaining > 0
-        )
-        if entry_type == "expire":
-            lots = [lot for lot in lots if lot.id == first]
-        else:
-            lots.sort(key=lambda lot: lot.id != first)  # stable: the named lot first
-        burn = min(-points, sum(lot.remaining for lot in lots))
-        if burn:
-            for key, taken in points_engine.allocate_burn(lots, burn):
-                self.entries[key].remaining -= taken
         return entry
 
     def next_expiry(self):
         return min((e.expiry_date for e in self.entries if e.remaining > 0 and e.expiry_date), default=None)
 
-    def expire(self, day, label):
-        lots = [points_engine.Lot(e.key, e.remaining, e.expiry_date, e.date) for e in self.entries if e.remaining > 0]
-        # In lot order, as the nightly job posts them.
-        for key, remaining in sorted(points_engine.expired_lots(lots, day)):
-            lot = self.entries[key]
-            self.post(day, -remaining, "expire",
-                      points_engine.expiry_description(label, remaining, lot.date, lot.expiry_date),
-                      reversed_key=key)
+    def expire(self, day, texts):
+        for key, points, description in rulebook.expire(self.lots(), day, texts):
+            self.post(day, points, "expire", description, reversed_key=key)
 
 
 def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today: date) -> ReplayResult:
@@ -501,10 +479,11 @@ def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today
 
     Each order goes through the steps of ``pos.order._vip_process_paid`` (enrolment,
     return reversal, earning, the level check after the order) and every night from
-    ``start`` to ``today`` through the nightly job (expiry, then the level review for the
-    members the cron would read), in the order they happened. The caller writes the
-    result; it must only be used for a member whose orders involve no other customer
-    and whose ledger is empty (anything else is replayed through the live code).
+    ``start`` to ``today`` through the nightly job (expiry, then the level review), in the
+    order they happened, each step by its ``rulebook`` function. The caller writes the
+    result; it must only be used for a member whose orders involve no other customer,
+    redeem no points and whose ledger is empty (anything else is replayed through the
+    live code).
     """
     timeline, config = config, config.in_force(start)
     specs, policy = config.specs, config.policy
@@ -515,7 +494,6 @@ def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today
     result = ReplayResult(state=state, balance=member.balance)
     stamps = [stamp for stamp, _p in member.purchases]
     purchases = [p for _s, p in member.purchases]
-    purchase_days = [p.date for p in purchases]
     earn_of: dict[int, ReplayEntry] = {}
     reversed_of: dict[int, int] = {}
     last_purchase = member.last_purchase
@@ -529,14 +507,14 @@ def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today
     def night(day):
         nonlocal next_expiry
         if next_expiry is not None and next_expiry < day:
-            ledger.expire(day, texts.expiry)
+            ledger.expire(day, texts)
             next_expiry = ledger.next_expiry()
-        if level_engine.nightly_candidate(state, last_purchase, day, policy, lowest_id,
-                                          state.level_id in config.permanent_ids):
-            seen = purchases[: bisect.bisect_left(purchase_days, day)]
-            decision = level_engine.evaluate_nightly(specs, state, seen, ledger.balance, day, policy)
-            if decision:
-                move(day, decision)
+        decision = rulebook.review(
+            specs, state, last_purchase, lambda: rulebook.purchases_before(purchases, day), ledger.balance, day,
+            policy, lowest_id, state.level_id in config.permanent_ids, texts,
+        )
+        if decision:
+            move(day, decision)
 
     def order_paid(order):
         nonlocal state, last_purchase, next_expiry
@@ -544,66 +522,56 @@ def replay_member(member: ReplayMember, config: ReplayConfig, start: date, today
         returned = [line for line in order.lines if line.refunded_order_id]
         sold = [line for line in order.lines if not line.refunded_order_id]
         customer = order.customer_id
-        if customer and state.state == "none" and config.auto_enrol and sold:
-            result.enrolment = (order.day, order.shop_id, member.advisor_id or order.user_id)
+        if customer and rulebook.enrols(state.state, config.auto_enrol, bool(sold)):
+            advisor, decision = rulebook.enrolment(
+                order.day, config.enrol_level, state.level_id is not None, member.advisor_id, order.user_id,
+                config.user_id, texts,
+            )
+            result.enrolment = (order.day, order.shop_id, advisor)
             state = level_engine.MemberState(state.level_id, state.level_since, state.valid_until, "active")
-            lowest = config.enrol_level
-            if lowest and state.level_id is None:
-                move(order.day, level_engine.Decision(
-                    level_id=lowest.id, reason="upgrade", rule_description=texts.enrolment % lowest.name,
-                    valid_until=None, level_since=order.day, state="active",
-                ))
+            if decision:
+                move(order.day, decision)
         for origin_id in dict.fromkeys(line.refunded_order_id for line in returned):
             earn = earn_of.get(origin_id)
             if earn is None:
                 continue
             origin = member.origins[origin_id]
-            refunded = -sum(r.amount for r in origin.returns if r.stamp <= order.stamp)
-            points = points_engine.reversal_points(
-                earn.points, origin.amount_total, max(refunded, 0.0), reversed_of.get(earn.key, 0)
+            points, description = rulebook.reversal(
+                earn.points, origin.name, origin.amount_total,
+                -sum(r.amount for r in origin.returns if r.stamp <= order.stamp), reversed_of.get(earn.key, 0), texts,
             )
             if points:
                 reversed_of[earn.key] = reversed_of.get(earn.key, 0) + points
-                ledger.post(order.day, -points, "reverse", texts.reversal % {
-                    "amount": refunded, "origin": origin.name, "total": origin.amount_total,
-                    "points": points, "earned": earn.points,
-                }, order_id=order.id, reversed_key=earn.key)
+                ledger.post(order.day, -points, "reverse", description, order_id=order.id, reversed_key=earn.key)
         redeemed = min(order.redeem_points, max(ledger.balance, 0)) if customer else 0
         if redeemed > 0:
             ledger.post(order.day, -redeemed, "redeem", texts.redeem % redeemed, order_id=order.id)
         earned = 0
         if customer and state.state != "none" and config.rule and sold:
             excluded = config.excluded_product_ids
-            earn_lines = [points_engine.EarnLine(
-                line.amount, line.discount, line.excluded if excluded is None else line.product_id in excluded,
-            ) for line in sold]
-            ctx = points_engine.EarnContext(
-                order_date=order.day, birthday=member.birthday,
-                level_multiplier=config.multipliers.get(state.level_id) or 1.0,
+            points, description, expiry = rulebook.earn(
+                [points_engine.EarnLine(
+                    line.amount, line.discount, line.excluded if excluded is None else line.product_id in excluded,
+                ) for line in sold],
+                config.rule, config.bonuses, order.day, member.birthday, None,
+                rulebook.level_multiplier(config.multipliers, state.level_id), texts,
             )
-            earn = points_engine.compute_earn(earn_lines, config.rule, config.bonuses, ctx)
-            if earn.points > 0:
-                expiry = points_engine.expiry_date(config.rule, order.day)
-                earn_of[order.id] = ledger.post(order.day, earn.points, "earn", earn.description,
+            if points > 0:
+                earn_of[order.id] = ledger.post(order.day, points, "earn", description,
                                                 expiry_date=expiry, order_id=order.id)
-                earned = earn.points
+                earned = points
                 if expiry and (next_expiry is None or expiry < next_expiry):
                     next_expiry = expiry
         result.earned[order.id] = earned
         if state.state == "none":
             return
         seen = purchases[: bisect.bisect_right(stamps, order.stamp)]
-        sales = [p for p in seen if p.amount > 0]
-        last_purchase = max((p.date for p in sales), default=None)
-        result.stats = (sum(p.amount for p in seen), last_purchase, len(sales))
-        if returned and not sold:
-            decision = level_engine.evaluate_refund(
-                specs, state, seen, ledger.balance, order.day, config.refund_reevaluate, texts.refund_level,
-            )
-        else:
-            decision = level_engine.evaluate_order(
-                specs, state, seen, ledger.balance, order.day, order.amount_total, policy,
-            )
+        result.stats = rulebook.purchase_figures(seen)
+        last_purchase = result.stats[1]
+        decision = rulebook.after_order(
+            specs, state, seen, ledger.balance, order.day, order.amount_total, policy,
+            bool(returned) and not sold, config.refund_reevaluate, texts,
+        )
         if decision:
             move(order.day, decision, order.id)
 

@@ -1,8 +1,8 @@
-"""Formulas of the monthly VIP analysis (DESIGN §6). No Odoo import, no I/O."""
+"""Formulas of the monthly VIP analysis. No Odoo import, no I/O."""
 
 from datetime import date
 
-from .dates import add_months
+from dateutil.relativedelta import relativedelta
 
 
 def month_start(day: date) -> date:
@@ -12,15 +12,15 @@ def month_start(day: date) -> date:
 def month_bounds(month: date) -> tuple[date, date]:
     """First day of ``month`` and first day of the next month (half-open range)."""
     start = month_start(month)
-    return start, add_months(start, 1)
+    return start, start + relativedelta(months=1)
 
 
 def previous_month(month: date) -> date:
-    return add_months(month_start(month), -1)
+    return month_start(month) + relativedelta(months=-1)
 
 
 def same_month_last_year(month: date) -> date:
-    return add_months(month_start(month), -12)
+    return month_start(month) + relativedelta(months=-12)
 
 
 def ratio(numerator, denominator) -> float:
@@ -57,7 +57,7 @@ def parse_days(text: str) -> set[int]:
 
 
 def new_member_target(month: date, normal: int, low_season: int, low_months: set[int]) -> int:
-    """Monthly new-member target per staff group: 30, or 20 in July–September (seed 000)."""
+    """Monthly new-member target per staff group: 30, or 20 in July–September (the brand's target)."""
     return low_season if month.month in low_months else normal
 
 

@@ -20,10 +20,10 @@ Rules (seeds 000 and 003; every number comes from configuration):
 
    - the member's level is not the base level (``is_base_level`` False) and has a level
      discount, and
-   - the promoted price is at least ``stack_floor_percent`` of the list price (seed 003:
+   - the promoted price is at least ``stack_floor_percent`` of the list price (the brand's rule:
      "7.5 折以上(含 7.5 折)" is a floor of 75). Deeper promotions get nothing more.
 
-   折上折 is not combined with the member-day discount (seed 003: 会员卡优惠与折上折优惠不可
+   折上折 is not combined with the member-day discount (the brand's rule: 会员卡优惠与折上折优惠不可
    同时享受).
 4. **Birthday month:** one item (one unit of the most expensive eligible line) gets
    ``birthday_percent`` instead of its other member discount, when that is better. On a line

@@ -9,7 +9,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .gifts import anniversary_in_year
+from .dates import in_year
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def birthday_in_month(birthday: date | None, year: int, month: int) -> date | No
     """This year's celebration day of ``birthday`` when it falls in ``month`` of ``year``."""
     if birthday is None or birthday.month != month:
         return None
-    return anniversary_in_year(birthday, year)
+    return in_year(birthday, year)
 
 
 def birthday_list(members, year: int, month: int) -> list[tuple[int, date]]:

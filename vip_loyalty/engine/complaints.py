@@ -1,13 +1,13 @@
-"""Complaint rules (seed 001): SLA policies, deadlines, breaches, transitions, priority, KPIs.
+"""Complaint rules: SLA policies, deadlines, breaches, transitions, priority, KPIs.
 
 Plain Python, no odoo import, no I/O. Datetimes are naive and in one frame (the models pass
 UTC for clock arithmetic and the calendar's local time for working-day arithmetic).
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 SEVERITIES = ("small", "large")
 OPEN_STATES = ("new", "in_progress", "escalated")
@@ -49,22 +49,6 @@ def add_clock(start: datetime, amount: float, unit: str) -> datetime:
     raise ValueError(f"unit {unit!r} needs a working calendar")
 
 
-def nth_working_day(start: date, working_days: Iterable[date], n: int) -> date | None:
-    """The ``n``-th working day strictly after ``start`` (``n`` >= 1), or None if the list is short."""
-    if n < 1:
-        return start
-    later = sorted({d for d in working_days if d > start})
-    return later[n - 1] if len(later) >= n else None
-
-
-def add_working_days(start: datetime, working_days: Iterable[date], n: int) -> datetime | None:
-    """Same time of day, ``n`` working days later (weekends and holidays are not in the list)."""
-    day = nth_working_day(start.date(), working_days, n)
-    if day is None:
-        return None
-    return datetime.combine(day, start.time())
-
-
 def response_breached(now: datetime, response_deadline, first_response) -> bool:
     """Late answer: answered after the deadline, or still unanswered once it passed."""
     if not response_deadline:
@@ -89,10 +73,6 @@ def due_for_escalation(state: str, now: datetime, response_deadline, first_respo
         return False
     return (response_breached(now, response_deadline, first_response)
             or resolution_breached(now, resolution_deadline, None))
-
-
-def followup_due(closed: datetime | None, now: datetime, followup_days: int, already_sent: bool) -> bool:
-    return bool(closed) and not already_sent and now >= closed + timedelta(days=max(followup_days, 0))
 
 
 # -- transitions --------------------------------------------------------------------

@@ -6,9 +6,10 @@ anniversary, ...). The gift is planned ``lead_days`` before the occasion, is val
 (the quota): the period key is what the database constraint makes unique.
 """
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+
+from .dates import in_year
 
 OCCASIONS = ("birthday", "holiday", "level_upgrade", "anniversary", "points_redemption", "annual_top_spender")
 # Occasions the daily cron plans from dates; the others are planned by events.
@@ -53,17 +54,14 @@ class GiftDue:
     holiday_id: int | None = None
 
 
-def anniversary_in_year(day: date, year: int) -> date:
-    """``day``'s month and day in ``year``; 29 February falls on 28 February in common years."""
-    last = calendar.monthrange(year, day.month)[1]
-    return date(year, day.month, min(day.day, last))
+
 
 
 def next_anniversary(day: date, on_or_after: date) -> date:
     """The first recurrence of ``day``'s month/day on or after ``on_or_after``."""
-    candidate = anniversary_in_year(day, on_or_after.year)
+    candidate = in_year(day, on_or_after.year)
     if candidate < on_or_after:
-        candidate = anniversary_in_year(day, on_or_after.year + 1)
+        candidate = in_year(day, on_or_after.year + 1)
     return candidate
 
 
@@ -136,11 +134,6 @@ def gifts_due(rules, members, holidays, today: date) -> list[GiftDue]:
                 seen.add(key)
                 result.append(due)
     return result
-
-
-def is_expired(expiry_date: date | None, today: date) -> bool:
-    """An unclaimed gift expires the day after its last valid day."""
-    return expiry_date is not None and today > expiry_date
 
 
 def cost_violation(cost: float, cost_min: float, cost_max: float) -> str | None:

@@ -1,4 +1,4 @@
-"""VIP level rules (DESIGN.md sections 4 and 5) as plain Python.
+"""VIP level rules as plain Python.
 
 No Odoo import and no I/O: the models build the dataclasses below from records,
 call ``evaluate_order`` when an order is paid and ``evaluate_nightly`` from the
@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .dates import add_months
+from dateutil.relativedelta import relativedelta
 
 WINDOWS = ("rolling_12m", "rolling_3m", "rolling_1m", "calendar_year", "quarter", "lifetime")
 STATES = ("none", "active", "lapsed", "lost")
 REASONS = ("upgrade", "downgrade", "renewal", "lapse", "lost")
 EVALUATION_MODES = ("continuous", "semiannual")
-# Seed 001 re-evaluates on these (month, day) dates.
+# The semiannual review runs on these (month, day) dates.
 SEMIANNUAL_DATES = ((6, 30), (12, 31))
 
 
@@ -78,6 +78,36 @@ class Decision:
 # --------------------------------------------------------------------------- helpers
 
 
+def _same(text: str) -> str:
+    return text
+
+
+# The texts of the level history, as templates: callers pass ``tr`` to translate them.
+PHRASES = (
+    "single purchase %(amount)s ≥ %(threshold)s → %(level)s",
+    "cumulative spend (%(window)s) %(amount)s ≥ %(threshold)s → %(level)s",
+    "points %(points)s ≥ %(threshold)s → %(level)s",
+    "any purchase → %(level)s",
+    "purchase reactivates membership",
+    "no purchase since %(date)s: lost customer",
+    "%(level)s no longer expires",
+    "spend during validity %(spend)s ≥ %(need)s renews %(level)s until %(until)s",
+    "spend during validity %(spend)s < %(need)s: %(level)s lapsed",
+    "spend during validity %(spend)s < %(need)s: %(level)s → %(lower)s",
+    "no purchase since %(date)s: %(level)s → %(lower)s",
+    "no threshold met",
+    "re-evaluation: %(why)s",
+    "re-evaluation: %(why)s: %(level)s → %(target)s",
+    "rolling 12 months",
+    "calendar year",
+    "quarter",
+    "lifetime",
+)
+WINDOW_LABELS = {
+    "rolling_12m": "rolling 12 months", "calendar_year": "calendar year", "quarter": "quarter", "lifetime": "lifetime",
+}
+
+
 def _money(x: float) -> str:
     return f"{x:,.2f}"
 
@@ -96,9 +126,9 @@ def _rank(ordered: Sequence[LevelSpec], level_id: int | None) -> int:
     return -1
 
 
-def _validity_from(level: LevelSpec, start: date) -> date | None:
+def validity_from(level: LevelSpec, start: date) -> date | None:
     if level.validity_months > 0 and not level.is_permanent:
-        return add_months(start, level.validity_months)
+        return start + relativedelta(months=level.validity_months)
     return None
 
 
@@ -170,7 +200,7 @@ ROLLING_MONTHS = {"rolling_12m": 12, "rolling_3m": 3, "rolling_1m": 1}
 def window_start(window: str, on_date: date) -> date | None:
     """First day counted by a qualify window ending on ``on_date``; None = no limit."""
     if window in ROLLING_MONTHS:
-        return add_months(on_date, -ROLLING_MONTHS[window]) + timedelta(days=1)
+        return on_date + relativedelta(months=-ROLLING_MONTHS[window]) + timedelta(days=1)
     if window == "calendar_year":
         return date(on_date.year, 1, 1)
     if window == "quarter":
@@ -196,17 +226,13 @@ def _in_window(
     return [p for p, day in counted if (start is None or start <= day) and day <= on_date]
 
 
-def window_spend(purchases: Iterable[Purchase], window: str, on_date: date) -> float:
-    """Signed sum (refunds included) of the purchases inside the window."""
-    return sum(p.amount for p in _in_window(purchases, window, on_date))
-
-
 def qualifies(
     level: LevelSpec,
     purchases: Sequence[Purchase],
     points: int,
     on_date: date,
     single_amount: float | None = None,
+    tr=_same,
 ) -> str | None:
     """Description of the first threshold met (single, cumulative, points), else None."""
     in_window = _in_window(purchases, level.qualify_window, on_date, level.year_end_next_year)
@@ -216,19 +242,20 @@ def qualifies(
         else:
             single = max((p.amount for p in in_window), default=None)
         if single is not None and _ge(single, level.min_single_purchase):
-            return (
-                f"single purchase {_money(single)} ≥ "
-                f"{_money(level.min_single_purchase)} → {level.name}"
-            )
+            return tr("single purchase %(amount)s ≥ %(threshold)s → %(level)s") % {
+                "amount": _money(single), "threshold": _money(level.min_single_purchase), "level": level.name,
+            }
     if level.min_cumulative_spend > 0:
         spend = sum(p.amount for p in in_window)
         if _ge(spend, level.min_cumulative_spend):
-            return (
-                f"cumulative spend ({level.qualify_window}) {_money(spend)} ≥ "
-                f"{_money(level.min_cumulative_spend)} → {level.name}"
-            )
+            return tr("cumulative spend (%(window)s) %(amount)s ≥ %(threshold)s → %(level)s") % {
+                "window": tr(WINDOW_LABELS.get(level.qualify_window, level.qualify_window)),
+                "amount": _money(spend), "threshold": _money(level.min_cumulative_spend), "level": level.name,
+            }
     if level.min_points > 0 and points >= level.min_points:
-        return f"points {int(points):,} ≥ {int(level.min_points):,} → {level.name}"
+        return tr("points %(points)s ≥ %(threshold)s → %(level)s") % {
+            "points": f"{int(points):,}", "threshold": f"{int(level.min_points):,}", "level": level.name,
+        }
     if (
         level.min_single_purchase <= 0
         and level.min_cumulative_spend <= 0
@@ -238,7 +265,7 @@ def qualifies(
         if any(p.amount > 0 and p.date <= on_date for p in purchases) or (
             single_amount is not None and single_amount > 0
         ):
-            return f"any purchase → {level.name}"
+            return tr("any purchase → %(level)s") % {"level": level.name}
     return None
 
 
@@ -248,10 +275,11 @@ def best_qualifying(
     points: int,
     on_date: date,
     single_amount: float | None = None,
+    tr=_same,
 ) -> tuple[LevelSpec, str] | None:
     """Highest level that qualifies, with the rule that fired."""
     for lvl in reversed(sort_levels(levels)):
-        why = qualifies(lvl, purchases, points, on_date, single_amount)
+        why = qualifies(lvl, purchases, points, on_date, single_amount, tr)
         if why is not None:
             return lvl, why
     return None
@@ -268,19 +296,18 @@ def evaluate_order(
     on_date: date,
     order_amount: float,
     policy: Policy,
+    tr=_same,
 ) -> Decision | None:
     """Decision for a paid order (``purchases`` already include it). Never lowers."""
     ordered = sort_levels(levels)
     current_rank = _rank(ordered, member.level_id)
     no_level = member.level_id is None or member.state == "none"
-    best = best_qualifying(
-        ordered, purchases, points, on_date, single_amount=order_amount
-    )
+    best = best_qualifying(ordered, purchases, points, on_date, single_amount=order_amount, tr=tr)
     if best is not None:
         target, why = best
         target_rank = _rank(ordered, target.id)
         is_top = target_rank == len(ordered) - 1
-        # Semiannual (seed 001): only the top level applies at once. A member with
+        # Semiannual: only the top level applies at once. A member with
         # no level still enters now, because the nightly run ignores level-less
         # members and would otherwise never give them one.
         allowed = policy.evaluation_mode != "semiannual" or is_top or no_level
@@ -289,7 +316,7 @@ def evaluate_order(
                 level_id=target.id,
                 reason="upgrade",
                 rule_description=why,
-                valid_until=_validity_from(target, on_date),
+                valid_until=validity_from(target, on_date),
                 level_since=on_date,
                 state="active",
             )
@@ -301,11 +328,11 @@ def evaluate_order(
         valid_until = member.valid_until
         current = ordered[current_rank] if current_rank >= 0 else None
         if current is not None and valid_until is not None and valid_until < on_date:
-            valid_until = _validity_from(current, on_date)
+            valid_until = validity_from(current, on_date)
         return Decision(
             level_id=member.level_id,
             reason="renewal",
-            rule_description="purchase reactivates membership",
+            rule_description=tr("purchase reactivates membership"),
             valid_until=valid_until,
             level_since=member.level_since,
             state="active",
@@ -323,6 +350,7 @@ def _nightly_step(
     points: int,
     today: date,
     policy: Policy,
+    tr=_same,
 ) -> Decision | None:
     """First applicable nightly rule (order 2, 3, 5, 4, 6), or None."""
     # 1. Nothing to manage.
@@ -341,12 +369,12 @@ def _nightly_step(
             policy.lost_months > 0
             and member.state != "lost"
             and ref is not None
-            and ref <= add_months(today, -policy.lost_months)
+            and ref <= today + relativedelta(months=-policy.lost_months)
         ):
             return Decision(
                 level_id=member.level_id,
                 reason="lost",
-                rule_description=f"no purchase since {ref.isoformat()}: lost customer",
+                rule_description=tr("no purchase since %(date)s: lost customer") % {"date": ref.isoformat()},
                 valid_until=member.valid_until,
                 level_since=member.level_since,
                 state="lost",
@@ -372,28 +400,28 @@ def _nightly_step(
             return Decision(
                 level_id=level.id,
                 reason="renewal",
-                rule_description=f"{level.name} no longer expires",
+                rule_description=tr("%(level)s no longer expires") % {"level": level.name},
                 valid_until=None,
                 level_since=member.level_since,
                 state="active" if member.state == "lapsed" else member.state,
             )
-        start = add_months(member.valid_until, -months)
+        start = member.valid_until + relativedelta(months=-months)
         spend = sum(p.amount for p in purchases if start < p.date <= member.valid_until)
         need = level.retention_annual_spend
         if need <= 0 or _ge(spend, need):
             # Add whole periods from the old date (not step by step) so month-end
             # clamping does not drift 31 Jan -> 28 Feb -> 28 Mar.
             k = 1
-            while add_months(member.valid_until, k * months) < today:
+            while member.valid_until + relativedelta(months=k * months) < today:
                 k += 1
-            new_until = add_months(member.valid_until, k * months)
+            new_until = member.valid_until + relativedelta(months=k * months)
             return Decision(
                 level_id=level.id,
                 reason="renewal",
-                rule_description=(
-                    f"spend during validity {_money(spend)} ≥ {_money(max(need, 0.0))} "
-                    f"renews {level.name} until {new_until.isoformat()}"
-                ),
+                rule_description=tr(
+                    "spend during validity %(spend)s ≥ %(need)s renews %(level)s until %(until)s"
+                ) % {"spend": _money(spend), "need": _money(max(need, 0.0)), "level": level.name,
+                     "until": new_until.isoformat()},
                 valid_until=new_until,
                 level_since=member.level_since,
                 state="active" if member.state == "lapsed" else member.state,
@@ -403,10 +431,9 @@ def _nightly_step(
             return Decision(
                 level_id=level.id,
                 reason="lapse",
-                rule_description=(
-                    f"spend during validity {_money(spend)} < {_money(need)}: "
-                    f"{level.name} lapsed"
-                ),
+                rule_description=tr("spend during validity %(spend)s < %(need)s: %(level)s lapsed") % {
+                    "spend": _money(spend), "need": _money(need), "level": level.name,
+                },
                 valid_until=member.valid_until,
                 level_since=member.level_since,
                 state="lapsed",
@@ -414,11 +441,10 @@ def _nightly_step(
         return Decision(
             level_id=lower.id,
             reason="lapse",
-            rule_description=(
-                f"spend during validity {_money(spend)} < {_money(need)}: "
-                f"{level.name} → {lower.name}"
-            ),
-            valid_until=_validity_from(lower, today),
+            rule_description=tr("spend during validity %(spend)s < %(need)s: %(level)s → %(lower)s") % {
+                "spend": _money(spend), "need": _money(need), "level": level.name, "lower": lower.name,
+            },
+            valid_until=validity_from(lower, today),
             level_since=today,
             state=member.state,
         )
@@ -434,44 +460,46 @@ def _nightly_step(
         ref = member.level_since if last is None else last
         if member.level_since is not None and ref is not None:
             ref = max(ref, member.level_since)
-        if ref is not None and ref <= add_months(today, -policy.decay_months):
+        if ref is not None and ref <= today + relativedelta(months=-policy.decay_months):
             since = last if last is not None else ref
             return Decision(
                 level_id=lower.id,
                 reason="downgrade",
-                rule_description=(
-                    f"no purchase since {since.isoformat()}: {level.name} → {lower.name}"
-                ),
-                valid_until=_validity_from(lower, today),
+                rule_description=tr("no purchase since %(date)s: %(level)s → %(lower)s") % {
+                    "date": since.isoformat(), "level": level.name, "lower": lower.name,
+                },
+                valid_until=validity_from(lower, today),
                 level_since=today,
                 state=member.state,
             )
 
-    # 6. Seed 001: full re-evaluation on 30 June and 31 December.
+    # 6. Semiannual: full re-evaluation on 30 June and 31 December.
     if (
         policy.evaluation_mode == "semiannual"
         and (today.month, today.day) in SEMIANNUAL_DATES
     ):
-        best = best_qualifying(ordered, purchases, points, today)
-        target, why = best if best is not None else (ordered[0], "no threshold met")
+        best = best_qualifying(ordered, purchases, points, today, tr=tr)
+        target, why = best if best is not None else (ordered[0], tr("no threshold met"))
         target_rank = _rank(ordered, target.id)
         if target_rank > rank:
             return Decision(
                 level_id=target.id,
                 reason="upgrade",
-                rule_description=f"re-evaluation: {why}",
-                valid_until=_validity_from(target, today),
+                rule_description=tr("re-evaluation: %(why)s") % {"why": why},
+                valid_until=validity_from(target, today),
                 level_since=today,
                 state="lost" if member.state == "lost" else "active",
             )
-        # Benefits stay until the validity ends (seed 001).
+        # Benefits stay until the validity ends.
         validity_over = member.valid_until is None or member.valid_until < today
         if target_rank < rank and validity_over:
             return Decision(
                 level_id=target.id,
                 reason="downgrade",
-                rule_description=f"re-evaluation: {why}: {level.name} → {target.name}",
-                valid_until=_validity_from(target, today),
+                rule_description=tr("re-evaluation: %(why)s: %(level)s → %(target)s") % {
+                    "why": why, "level": level.name, "target": target.name,
+                },
+                valid_until=validity_from(target, today),
                 level_since=today,
                 state=member.state,
             )
@@ -485,6 +513,7 @@ def evaluate_nightly(
     points: int,
     today: date,
     policy: Policy,
+    tr=_same,
 ) -> Decision | None:
     """One Decision for tonight, or None.
 
@@ -499,7 +528,7 @@ def evaluate_nightly(
     # Every rule disables itself once applied, so this ends after a few steps; the
     # bound only guards against a pathological level table.
     for _ in range(4 * len(ordered) + 8):
-        step = _nightly_step(ordered, state, purchases, points, today, policy)
+        step = _nightly_step(ordered, state, purchases, points, today, policy, tr)
         if step is None:
             break
         steps.append(step)
@@ -539,7 +568,7 @@ def _merged_reason(
 @functools.lru_cache(maxsize=4096)
 def _months_before(day: date, months: int) -> date:
     # A replay asks this for every member and every night: the same few hundred dates.
-    return add_months(day, -months)
+    return day + relativedelta(months=-months)
 
 
 def nightly_candidate(
@@ -586,6 +615,7 @@ def evaluate_refund(
     on_date: date,
     reevaluate: bool,
     label: str = "return re-evaluated: %s",
+    tr=_same,
 ) -> Decision | None:
     """After a return: with the ``reevaluate`` policy, drop to the best level still earned.
 
@@ -596,14 +626,14 @@ def evaluate_refund(
         return None
     ordered = sort_levels(levels)
     current = next((lvl for lvl in ordered if lvl.id == member.level_id), None)
-    best = best_qualifying(ordered, purchases, points, on_date)
+    best = best_qualifying(ordered, purchases, points, on_date, tr=tr)
     if not current or current.is_permanent or not best or best[0].sequence >= current.sequence:
         return None
     return Decision(
         level_id=best[0].id,
         reason="downgrade",
         rule_description=label % best[1],
-        valid_until=_validity_from(best[0], on_date),
+        valid_until=validity_from(best[0], on_date),
         level_since=on_date,
         state="active",
     )

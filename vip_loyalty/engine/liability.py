@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from dateutil.relativedelta import relativedelta
+
 # Line kinds, in the order an entry shows them.
 OPENING = "opening"        # points outstanding before the start date, brought in once
 DEFERRAL = "deferral"      # points earned or granted
@@ -53,14 +55,13 @@ def month_end(day):
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def next_month(day):
-    day = month_start(day)
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
 def add_months(day, months):
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    """The first day of the month ``months`` after ``day``'s."""
+    return month_start(day) + relativedelta(months=months)
+
+
+def next_month(day):
+    return add_months(day, 1)
 
 
 def months_between(first, last):

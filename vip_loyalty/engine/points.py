@@ -42,7 +42,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from .dates import add_months
+from dateutil.relativedelta import relativedelta
+
+from .dates import in_year
 
 __all__ = [
     "EarnRule",
@@ -59,13 +61,11 @@ __all__ = [
     "bonus_matches",
     "expiry_date",
     "burn_order",
-    "allocate_burn",
     "expired_lots",
     "reversal_points",
     "redemption_cap",
     "points_for_gift",
     "cash_value",
-    "points_for_cash",
 ]
 
 EXPIRY_POLICIES = ("calendar_year", "rolling_months", "never")
@@ -197,21 +197,9 @@ def _in_date_window(bonus: Bonus, d: date) -> bool:
     return True
 
 
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
 def _is_birthday(birthday: date | None, d: date) -> bool:
-    if birthday is None:
-        return False
-    if (birthday.month, birthday.day) == (d.month, d.day):
-        return True
-    # A 29 February birthday is celebrated on 28 February in non-leap years.
-    return (
-        (birthday.month, birthday.day) == (2, 29)
-        and (d.month, d.day) == (2, 28)
-        and not _is_leap(d.year)
-    )
+    """A 29 February birthday is celebrated on 28 February in common years."""
+    return birthday is not None and in_year(birthday, d.year) == d
 
 
 def bonus_matches(bonus: Bonus, ctx: EarnContext, order_points: int) -> bool:
@@ -245,7 +233,20 @@ def bonus_matches(bonus: Bonus, ctx: EarnContext, order_points: int) -> bool:
 # earning
 
 
-def compute_earn(lines, rule: EarnRule, bonuses, ctx: EarnContext) -> EarnResult:
+def _same(text: str) -> str:
+    return text
+
+
+# The texts of an earn entry, as templates: callers pass ``tr`` to translate them.
+PHRASES = (
+    "%(eligible)s × %(step)s pt / %(per)s = %(points)s pts",
+    "%(name)s ×%(multiplier)s = %(points)s pts",
+    "+%(flat)s %(name)s = %(points)s pts",
+    "Level",
+)
+
+
+def compute_earn(lines, rule: EarnRule, bonuses, ctx: EarnContext, tr=_same) -> EarnResult:
     """Points earned by one paid order. See the module docstring for the order of steps."""
     step_cents = int((_dec(rule.amount_per_point) * 100).quantize(_ONE, ROUND_HALF_UP))
     if step_cents <= 0:
@@ -269,17 +270,17 @@ def compute_earn(lines, rule: EarnRule, bonuses, ctx: EarnContext) -> EarnResult
 
     # (2) base points, in integers: no float division, so no lost point.
     base = (cents // step_cents) * rule.points_per_step
-    segments = [
-        f"{eligible:,.2f} × {rule.points_per_step} pt / "
-        f"{_fmt_num(rule.amount_per_point)} = {base} pts"
-    ]
+    segments = [tr("%(eligible)s × %(step)s pt / %(per)s = %(points)s pts") % {
+        "eligible": f"{eligible:,.2f}", "step": rule.points_per_step, "per": _fmt_num(rule.amount_per_point),
+        "points": base,
+    }]
 
     # No bonus on an order with nothing eligible (e.g. gift cards only).
     active = bonuses if eligible > 0 else []
 
     # (3) the highest multiplier wins; the level's is the standing one.
     best_mult = _dec(ctx.level_multiplier)
-    best_name = "Level"
+    best_name = tr("Level")
     for bonus in active:
         if bonus.kind == "multiplier" and bonus_matches(bonus, ctx, base):
             mult = _dec(bonus.multiplier)
@@ -287,7 +288,9 @@ def compute_earn(lines, rule: EarnRule, bonuses, ctx: EarnContext) -> EarnResult
                 best_mult, best_name = mult, bonus.name
     points = int((base * best_mult).to_integral_value(ROUND_FLOOR))
     if best_mult != _ONE and base > 0:
-        segments.append(f"{best_name} ×{_fmt_num(best_mult)} = {points} pts")
+        segments.append(tr("%(name)s ×%(multiplier)s = %(points)s pts") % {
+            "name": best_name, "multiplier": _fmt_num(best_mult), "points": points,
+        })
 
     # (4) flat bonuses; min_order_points sees the points after the multiplier.
     after_mult = points
@@ -295,7 +298,9 @@ def compute_earn(lines, rule: EarnRule, bonuses, ctx: EarnContext) -> EarnResult
         if bonus.kind == "flat" and bonus_matches(bonus, ctx, after_mult):
             if bonus.flat_points:
                 points += bonus.flat_points
-                segments.append(f"+{bonus.flat_points} {bonus.name} = {points} pts")
+                segments.append(tr("+%(flat)s %(name)s = %(points)s pts") % {
+                    "flat": bonus.flat_points, "name": bonus.name, "points": points,
+                })
 
     return EarnResult(
         base_points=base,
@@ -315,7 +320,7 @@ def expiry_date(rule: EarnRule, earn_date: date) -> date | None:
     if policy == "calendar_year":
         return date(earn_date.year, 12, 31)
     if policy == "rolling_months":
-        return add_months(earn_date, rule.expiry_months)
+        return earn_date + relativedelta(months=rule.expiry_months)
     if policy == "never":
         return None
     raise ValueError(f"Unknown expiry policy {policy!r}")
@@ -329,27 +334,6 @@ def _burn_key(lot: Lot):
 def burn_order(lots) -> list[Lot]:
     """Lots with points left, first-expiring-first."""
     return sorted((lot for lot in lots if lot.remaining > 0), key=_burn_key)
-
-
-def allocate_burn(lots, points: int) -> list[tuple[int, int]]:
-    """(lot_id, taken) pairs that burn exactly ``points``, first-expiring-first."""
-    if points <= 0:
-        raise ValueError("points to burn must be positive")
-    ordered = burn_order(lots)
-    available = sum(lot.remaining for lot in ordered)
-    if points > available:
-        raise InsufficientPoints(
-            f"Cannot burn {points} points: only {available} available"
-        )
-    allocation = []
-    left = points
-    for lot in ordered:
-        taken = min(lot.remaining, left)
-        allocation.append((lot.id, taken))
-        left -= taken
-        if not left:
-            break
-    return allocation
 
 
 def expiry_description(template: str, remaining: int, earned_on: date, expiry: date) -> str:
@@ -450,15 +434,3 @@ def cash_value(
     return float((blocks * _dec(currency_per_block)).quantize(_CENT, ROUND_HALF_UP))
 
 
-def points_for_cash(
-    amount: float, points_per_unit_block: int = 100, currency_per_block: float = 3.0
-) -> int:
-    """Points needed to cover ``amount``, rounded up to whole blocks (3.01 → 200 pts)."""
-    value = _dec(amount)
-    if value <= 0:
-        return 0
-    per_block = _dec(currency_per_block)
-    if points_per_unit_block <= 0 or per_block <= 0:
-        raise ValueError("points_per_unit_block and currency_per_block must be positive")
-    blocks = int((value / per_block).to_integral_value(ROUND_CEILING))
-    return blocks * points_per_unit_block

@@ -1,4 +1,4 @@
-"""Member archive scoring and identity checks (seed 000: hard 20%, soft 80%)."""
+"""Member archive scoring and identity checks (by default hard 20%, soft 80%)."""
 
 import re
 

@@ -9,10 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from .dates import add_months as _add_months
+from dateutil.relativedelta import relativedelta
 
 # The same few cut-off dates are asked for every member of a nightly run.
-add_months = lru_cache(maxsize=512)(_add_months)
+
+
+@lru_cache(maxsize=512)
+def _months_before(day: date, months: int) -> date:
+    # Asked for every member of a night: the same few dates.
+    return day - relativedelta(months=months)
 
 ABC_ORDER = ("A", "B", "C")
 LIFECYCLE_STAGES = ("new", "active", "silent", "sleeping", "lost")
@@ -21,7 +26,7 @@ PURCHASE_TYPES = ("new_arrival", "promotion", "bulk", "frequent", "single_item",
 
 @dataclass(frozen=True)
 class SegmentParams:
-    """The programme's numbers (seed 000 defaults live in data, not here)."""
+    """The programme's numbers (their defaults live in data, not here)."""
 
     abc_a_points: int = 50
     abc_a_purchases: int = 5          # strictly more than this many purchases ...
@@ -67,7 +72,7 @@ class MemberStats:
 
 
 def abc_class(stats: MemberStats, today: date, params: SegmentParams) -> str | None:
-    """A, B or C (seed 000), or None for a member who never bought and has few points.
+    """A, B or C, or None for a member who never bought and has few points.
 
     A: ≥ ``abc_a_points`` points, or more than ``abc_a_purchases`` purchases in the last
     ``abc_a_months`` months. B: bought more than once. C: bought once. No visit in
@@ -81,7 +86,8 @@ def abc_class(stats: MemberStats, today: date, params: SegmentParams) -> str | N
         klass = "C"
     else:
         return None
-    if params.abc_drop_months > 0 and stats.last_date and stats.last_date <= add_months(today, -params.abc_drop_months):
+    dropped = params.abc_drop_months > 0 and stats.last_date
+    if dropped and stats.last_date <= _months_before(today, params.abc_drop_months):
         klass = drop_class(klass)
     return klass
 
@@ -97,11 +103,11 @@ def lifecycle_stage(stats: MemberStats, today: date, params: SegmentParams) -> s
     last = stats.last_date or stats.enrol_date
     if last is None:
         return "new"
-    if params.lost_months > 0 and last <= add_months(today, -params.lost_months):
+    if params.lost_months > 0 and last <= _months_before(today, params.lost_months):
         return "lost"
-    if params.sleeping_months > 0 and last <= add_months(today, -params.sleeping_months):
+    if params.sleeping_months > 0 and last <= _months_before(today, params.sleeping_months):
         return "sleeping"
-    if params.silent_months > 0 and last <= add_months(today, -params.silent_months):
+    if params.silent_months > 0 and last <= _months_before(today, params.silent_months):
         return "silent"
     if start and (today - start).days < params.new_days:
         return "new"
@@ -158,27 +164,6 @@ def quintile_from_rank(first_rank: int, count: int) -> int:
     return 1 + (5 * min(max(first_rank, 0), count - 1)) // count
 
 
-def quintile_scores(values: dict, higher_is_better: bool = True) -> dict:
-    """Score each key 1..5 by the quintile of its value among all; ties share a score."""
-    if not values:
-        return {}
-    ordered = sorted(values.values(), reverse=not higher_is_better)  # worst first
-    n = len(ordered)
-    first_rank = {}
-    for rank, value in enumerate(ordered):
-        first_rank.setdefault(value, rank)
-    return {key: quintile_from_rank(first_rank[value], n) for key, value in values.items()}
-
-
-def rfm_scores(stats_list, today: date) -> dict:
-    """{partner_id: (R, F, M)} for members who bought; recency in days since the last visit."""
-    buyers = [s for s in stats_list if s.last_date]
-    recency = quintile_scores({s.partner_id: (today - s.last_date).days for s in buyers}, higher_is_better=False)
-    frequency = quintile_scores({s.partner_id: s.rfm_count for s in buyers})
-    monetary = quintile_scores({s.partner_id: s.rfm_amount for s in buyers})
-    return {s.partner_id: (recency[s.partner_id], frequency[s.partner_id], monetary[s.partner_id]) for s in buyers}
-
-
 def rfm_code(scores) -> str:
     """The usual three-digit RFM cell, e.g. (5, 4, 3) -> "543"."""
     return "".join(str(s) for s in scores)
@@ -192,9 +177,9 @@ def rfm_code(scores) -> str:
 
 
 def months_reached(day: date, months: int) -> date:
-    """The first date T with ``add_months(T, -months) >= day``: when ``day`` is ``months`` old."""
-    candidate = _add_months(day, months)
-    while _add_months(candidate, -months) < day:
+    """The first date T with ``T - relativedelta(months=months) >= day``: when ``day`` is ``months`` old."""
+    candidate = day + relativedelta(months=months)
+    while candidate - relativedelta(months=months) < day:
         candidate = date.fromordinal(candidate.toordinal() + 1)
     return candidate
 

@@ -10,6 +10,7 @@ from odoo.tools import float_compare
 
 from ..engine import care as care_engine
 from ..engine import points as points_engine
+from ..engine import rulebook
 
 _logger = logging.getLogger(__name__)
 
@@ -149,21 +150,45 @@ class PosOrder(models.Model):
             self.env["res.partner"]._vip_commit_batch(done=done, remaining=len(ids) - done)
         return len(ids)
 
-    # -- hooks meant to be overridden ---------------------------------------------------
+    # -- hooks meant to be overridden ------------------------------------------------------
+    # Every path reads them: the live sale, the history rebuild (in batches) and the nightly
+    # job's purchases. Override the batch forms; the single forms delegate to them.
+
+    def _vip_lines_excluded(self, lines, rule):
+        """The lines among ``lines`` (pos.order.line, any orders) that never earn: excluded
+        products and categories of ``rule``."""
+        excluded = {product.id for product in lines.product_id if rule._is_line_excluded(product)}
+        return lines.filtered(lambda line: line.product_id.id in excluded)
 
     def _vip_line_is_excluded(self, line, rule):
-        """Lines that never earn: excluded products and categories, zero-priced gifts."""
-        return rule._is_line_excluded(line.product_id)
+        return bool(self._vip_lines_excluded(line, rule))
+
+    def _vip_order_dates(self):
+        """{order id: its local day}: the shop's day (else the company's), whoever syncs,
+        catches up or replays the order. One query for any number of orders."""
+        if not self:
+            return {}
+        self.flush_recordset(["date_order", "config_id", "company_id"])
+        dates = {}
+        for company in self.company_id:
+            self.env.cr.execute(
+                f"SELECT o.id, {company._vip_sql_local_day('o')} FROM pos_order o"
+                " WHERE o.id = ANY(%(ids)s) AND o.company_id = %(company)s",
+                {"vip_tz": company._vip_tz(), "ids": self.ids, "company": company.id},
+            )
+            dates.update(self.env.cr.fetchall())
+        return dates
 
     def _vip_order_date(self):
         self.ensure_one()
-        # The shop's day (else the company's), whoever syncs or catches up the order.
-        return self.company_id._vip_local_date(self.date_order, self.config_id)
+        return self._vip_order_dates()[self.id]
 
     # -- processing ---------------------------------------------------------------------
 
     def _vip_process_paid(self):
-        """Points and level for paid orders, once per order, in the order's transaction."""
+        """Points and level for paid orders, once per order, in the order's transaction.
+
+        Each step is a ``rulebook`` function, the one the history rebuild calls too."""
         entry_model = self.env["vip.points.entry"]
         # A history rebuild replays past orders: their follow-ups and gift hand-overs are long gone.
         with_care = not self.env.context.get("vip_history_rebuild")
@@ -172,29 +197,29 @@ class PosOrder(models.Model):
             if order.vip_processed:
                 continue
             refund_lines = order.lines.filtered("refunded_orderline_id")
+            sold_lines = order.lines - refund_lines
             partner = order.partner_id
             # A return is reversed even when the cashier did not select the customer again.
             if not partner and not refund_lines:
                 continue
-            if partner and partner.vip_state == "none":
-                program = self.env["vip.program"]._get_for_company(order.company_id)
-                if program.auto_enrol and order.lines - refund_lines and program._vip_may_auto_enrol(partner, order):
-                    partner.sudo()._vip_enrol(
-                        shop=order.config_id, enrol_date=order._vip_order_date(), advisor=order.user_id
-                    )
+            on_date = order._vip_order_date()
+            program = self.env["vip.program"]._get_for_company(order.company_id)
+            if (partner and rulebook.enrols(partner.vip_state, program.auto_enrol, bool(sold_lines))
+                    and program._vip_may_auto_enrol(partner, order)):
+                partner.sudo()._vip_enrol(shop=order.config_id, enrol_date=on_date, advisor=order.user_id)
             locked = (partner | refund_lines.refunded_orderline_id.order_id.partner_id).ids
             entry_model._vip_lock_partners(locked)
             # Re-read under the lock: a parallel sync of the same order may have won.
             self.env.cr.execute("SELECT vip_processed FROM pos_order WHERE id = %s", [order.id])
             if self.env.cr.fetchone()[0]:
                 continue
-            on_date = order._vip_order_date()
+            texts = order.company_id._vip_rule_texts()
             if refund_lines:
-                order._vip_reverse_refunded(refund_lines, on_date)
-            order._vip_redeem_from_order()
+                order._vip_reverse_refunded(refund_lines, on_date, texts)
+            order._vip_redeem_from_order(on_date)
             earned = 0
             if partner.vip_state not in (False, "none"):
-                earned = order._vip_earn(order.lines - refund_lines, on_date)
+                earned = order._vip_earn(sold_lines, on_date, texts)
             # By SQL, like the spend figures: a pos.order write runs the POS write hooks for flags.
             # The care flag is set here too: under the member's lock, this order is ours alone.
             flags = ["vip_processed", "vip_points_earned", "vip_care_pending"]
@@ -212,55 +237,46 @@ class PosOrder(models.Model):
             order.modified(flags)
             if care_due:
                 processed |= order
+            only_returns = bool(refund_lines) and not sold_lines
             for member in (partner | refund_lines.refunded_orderline_id.order_id.partner_id):
                 if member.vip_state != "none":
-                    member.sudo()._vip_evaluate_after_order(
-                        order, on_date, is_refund=bool(refund_lines) and not (order.lines - refund_lines)
-                    )
+                    member.sudo()._vip_evaluate_after_order(order, on_date, only_returns, texts)
         if processed:
             processed._vip_reserve_gifts()
             self._vip_trigger_care()
 
-    def _vip_earn(self, lines, on_date):
+    def _vip_earn(self, lines, on_date, texts):
         self.ensure_one()
         rule = self.env["vip.points.rule"]._for_company(self.company_id)
         if not rule or not lines:
             return 0
         partner = self.partner_id
         bonuses = self.env["vip.points.bonus"]._specs_for_company(self.company_id)
-        earn_lines = [
-            points_engine.EarnLine(
-                amount=line.price_subtotal_incl,
-                discount_percent=line.discount,
-                excluded=self._vip_line_is_excluded(line, rule),
-            )
-            for line in lines
-        ]
-        ctx = points_engine.EarnContext(
-            order_date=on_date,
-            birthday=partner.vip_birthday or None,
-            member_rank_of_day=self._vip_member_rank_of_day(on_date, bonuses),
-            level_multiplier=self.env["vip.level"]._vip_multiplier(partner.vip_level_id.id),
+        excluded = self._vip_lines_excluded(lines, rule)
+        points, description, expiry = rulebook.earn(
+            [points_engine.EarnLine(amount=line.price_subtotal_incl, discount_percent=line.discount,
+                                    excluded=line in excluded) for line in lines],
+            rule._to_spec(), bonuses, on_date, partner.vip_birthday or None,
+            self._vip_member_rank_of_day(on_date) if rulebook.needs_rank_of_day(bonuses) else None,
+            rulebook.level_multiplier(self.env["vip.level"]._vip_cached_multipliers(), partner.vip_level_id.id),
+            texts,
         )
-        result = points_engine.compute_earn(earn_lines, rule._to_spec(), bonuses, ctx)
-        if result.points <= 0:
+        if points <= 0:
             return 0
         self.env["vip.points.entry"]._vip_post(locked=True, vals_list=[{  # locked by _vip_process_paid
             "partner_id": partner.id,
             "company_id": self.company_id.id,
             "date": on_date,
-            "points": result.points,
+            "points": points,
             "entry_type": "earn",
-            "expiry_date": rule._expiry_date(on_date),
+            "expiry_date": expiry or False,
             "pos_order_id": self.id,
-            "rule_description": result.description,
+            "rule_description": description,
         }])
-        return result.points
+        return points
 
-    def _vip_member_rank_of_day(self, on_date, bonuses):
+    def _vip_member_rank_of_day(self, on_date):
         """1-based rank of this member among members who earned today (for first-N bonuses)."""
-        if not any(b.condition == "first_n_of_day" for b in bonuses):
-            return None
         self.env.cr.execute(
             """
             SELECT COUNT(DISTINCT partner_id) FROM vip_points_entry
@@ -270,7 +286,7 @@ class PosOrder(models.Model):
         )
         return self.env.cr.fetchone()[0] + 1
 
-    def _vip_reverse_refunded(self, refund_lines, on_date):
+    def _vip_reverse_refunded(self, refund_lines, on_date, texts):
         """Take back points in proportion to what was refunded, from each original earn entry."""
         self.ensure_one()
         entry_model = self.env["vip.points.entry"]
@@ -291,7 +307,9 @@ class PosOrder(models.Model):
             already = -sum(entry_model.search([
                 ("reversed_entry_id", "=", earn.id), ("entry_type", "=", "reverse"),
             ]).mapped("points"))
-            points = points_engine.reversal_points(earn.points, origin.amount_total, max(refunded_total, 0.0), already)
+            points, description = rulebook.reversal(
+                earn.points, origin.name, origin.amount_total, refunded_total, already, texts,
+            )
             if points:
                 vals_list.append({
                     "partner_id": earn.partner_id.id,
@@ -301,15 +319,11 @@ class PosOrder(models.Model):
                     "entry_type": "reverse",
                     "pos_order_id": self.id,
                     "reversed_entry_id": earn.id,
-                    "rule_description": self.env._(
-                        "return of %(amount).2f of %(origin)s (%(total).2f): -%(points)s of %(earned)s pts",
-                        amount=refunded_total, origin=origin.name, total=origin.amount_total,
-                        points=points, earned=earn.points,
-                    ),
+                    "rule_description": description,
                 })
         entry_model._vip_post(vals_list)
 
-    # -- POS terminal: redemption carried by the order, receipt data (issue 5) -----------------
+    # -- POS terminal: redemption carried by the order, receipt data -----------------
 
     vip_redeem_points = fields.Integer(
         string="Points redeemed", copy=False,
@@ -423,24 +437,27 @@ class PosOrder(models.Model):
                 )
         return super()._process_order(order, existing_order)
 
-    def _vip_redeem_from_order(self):
-        """Write the order's ``redeem`` entry; called once per order from ``_vip_process_paid``."""
+    def _vip_redeem_from_order(self, on_date):
+        """Write the order's ``redeem`` entry; called once per order from ``_vip_process_paid``.
+
+        The same check as at the till refuses a redemption the member cannot cover: a history
+        rebuild that meets one fails that member (and says why) rather than trimming it."""
         self.ensure_one()
         if not self.vip_redeem_points:
             return self.env["vip.points.entry"]
         lines = [(line.product_id, line.qty, line.price_unit, line.vip_redeem_gift) for line in self.lines]
         points, detail = self._vip_check_redemption(
-            self.partner_id, lines, self.vip_redeem_points, self.vip_redeem_kind, self.company_id,
-            on_date=self._vip_order_date(),
+            self.partner_id, lines, self.vip_redeem_points, self.vip_redeem_kind, self.company_id, on_date=on_date,
         )
+        lang_env = self.company_id._vip_lang_env()  # the ledger is read in the company's language
         if self.vip_redeem_kind == "cash":
-            description = self.env._(
+            description = lang_env._(
                 "%(points)s pts paid %(value).2f of %(order)s", points=points, value=detail, order=self.name,
             )
         else:
-            description = self.env._(
+            description = lang_env._(
                 "gift %(product)s (list price %(price).2f) on %(order)s",
-                product=detail.display_name, price=detail.lst_price, order=self.name,
+                product=detail.with_env(lang_env).display_name, price=detail.lst_price, order=self.name,
             )
         return self.partner_id.sudo().vip_redeem_points(points, description, pos_order=self)
 

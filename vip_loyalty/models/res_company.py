@@ -1,5 +1,7 @@
 import pytz
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
+
+from ..engine import rulebook
 
 
 class ResCompany(models.Model):
@@ -52,3 +54,25 @@ class ResCompany(models.Model):
         """SQL local date of the UTC timestamp ``alias.column``, in the row's shop's timezone."""
         tz = self._vip_sql_order_tz(alias, shop_column)
         return f"({alias}.{column} AT TIME ZONE 'UTC' AT TIME ZONE {tz})::date"
+
+    # -- the history's texts ----------------------------------------------------------------
+
+    def _vip_lang_env(self):
+        """Environment in the company's language: the ledger and level history are written once,
+        whoever triggers the step (a cashier, the cron, a manager's rebuild), and read by its staff."""
+        self.ensure_one()
+        return self.env(context=dict(self.env.context, lang=self.partner_id.sudo().lang or self.env.lang))
+
+    def _vip_rule_texts(self):
+        """The rulebook's description templates, translated in the company's language."""
+        self.ensure_one()
+        return self._vip_cached_rule_texts(self.partner_id.sudo().lang or self.env.lang or "en_US")
+
+    @tools.ormcache("lang")
+    def _vip_cached_rule_texts(self, lang):
+        env = self.with_context(lang=lang).env
+        default = rulebook.Texts()
+        return rulebook.Texts(
+            **{name: env._(getattr(default, name)) for name in rulebook.TEMPLATES},
+            phrases={phrase: env._(phrase) for phrase in rulebook.PHRASES},
+        )

@@ -1,10 +1,10 @@
 import logging
 import time
 
+from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 
 from ..engine import analysis as analysis_engine
-from ..engine.dates import add_months
 from .vip_replica import replica_env
 
 _logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ RATE_PARTS = ("member_count", "active_member_count", "member_sales", "total_sale
 
 
 class VipAnalysisSnapshot(models.Model):
-    """The monthly VIP analysis (DESIGN §6), one row per company × shop × advisor × month.
+    """The monthly VIP analysis, one row per company × shop × advisor × month.
 
     A row with neither shop nor advisor is the company total; a row with only the shop is that
     shop's total. Rates are fractions between 0 and 1. Rows are recomputed, never duplicated.
@@ -161,7 +161,7 @@ class VipAnalysisSnapshot(models.Model):
         params = {
             "company": company.id, "vip_tz": company._vip_tz(), "states": PAID_STATES,
             "start": fields.Date.to_string(start), "end": fields.Date.to_string(end),
-            "active_from": fields.Date.to_string(add_months(end, -(program.active_months or 12))),
+            "active_from": fields.Date.to_string(end - relativedelta(months=program.active_months or 12)),
         }
         local_day = self.env["res.company"]._vip_sql_local_day
 
@@ -266,14 +266,9 @@ class VipAnalysisSnapshot(models.Model):
         return figures
 
     def _vip_complaint_figures(self, params, within):
-        """Complaint KPIs once the complaints model is installed; nothing before."""
-        if "vip.complaint" not in self.env:
-            return {}
+        """Complaint KPIs per shop and advisor."""
         complaint = self.env["vip.complaint"]
-        needed = {"date_reported", "shop_id", "partner_id", "company_id", "sla_breached", "satisfaction"}
-        if not needed <= set(complaint._fields):
-            return {}
-        complaint.flush_model(list(needed))
+        complaint.flush_model(["date_reported", "shop_id", "partner_id", "company_id", "sla_breached", "satisfaction"])
         return self._vip_grouped(f"""
             SELECT c.shop_id AS shop, p.vip_advisor_id AS advisor, GROUPING(c.shop_id, p.vip_advisor_id) AS g,
                    COUNT(*) AS complaint_count,

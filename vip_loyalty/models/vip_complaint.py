@@ -38,7 +38,7 @@ CRON_BATCH = 200
 
 
 class VipComplaint(models.Model):
-    """A VIP complaint (seed 001): listen, record, propose a solution, follow up."""
+    """A VIP complaint: listen, record, propose a solution, follow up."""
 
     _name = "vip.complaint"
     _description = "VIP Complaint"
@@ -97,7 +97,7 @@ class VipComplaint(models.Model):
 
     # -- computes -----------------------------------------------------------------
 
-    @api.depends("partner_id.vip_level_id", "partner_id.vip_level_id.sequence")
+    @api.depends("partner_id.vip_level_id", "partner_id.vip_level_id.sequence", "partner_id.vip_abc_class")
     def _compute_priority(self):
         levels_by_company = {}
         for complaint in self:
@@ -110,7 +110,7 @@ class VipComplaint(models.Model):
             ranks = levels_by_company[company.id]
             level = partner.vip_level_id
             rank = ranks.index(level.id) if level and level.id in ranks else None
-            top_class = "vip_abc_class" in partner._fields and partner.vip_abc_class == "A"
+            top_class = partner.vip_abc_class == "A"
             complaint.priority = complaint_engine.priority_from_rank(rank, len(ranks), top_class)
 
     @api.depends("severity", "company_id")
@@ -141,26 +141,21 @@ class VipComplaint(models.Model):
         if not complaint_engine.needs_calendar(unit):
             return complaint_engine.add_clock(start, amount, unit)
         days = int(amount)
-        # Working days are counted in the shop's (else the company's) days, like every VIP date.
+        if days < 1:
+            return start
+        # Working days are counted in the shop's (else the company's) days, like every VIP date:
+        # the n-th working day strictly after the report's day, at the report's time of day.
         tz = pytz.timezone((self.company_id or self.env.company)._vip_tz(self.shop_id))
         local_start = pytz.utc.localize(start).astimezone(tz)
-        window_end = local_start + timedelta(days=days * 3 + 31)
-        if calendar:
-            intervals = calendar.sudo()._work_intervals_batch(
-                tz.localize(datetime.combine(local_start.date(), time.min)), window_end
-            )[False]
-            working = {start_dt.astimezone(tz).date() for start_dt, _stop, _meta in intervals}
-        else:
-            working = {
-                local_start.date() + timedelta(days=i) for i in range(days * 3 + 31)
-                if (local_start.date() + timedelta(days=i)).weekday() < 5
-            }
-        local_deadline = complaint_engine.add_working_days(local_start.replace(tzinfo=None), working, days)
-        if local_deadline is None:
+        calendar = calendar or self.env.ref("resource.resource_calendar_std", raise_if_not_found=False)
+        next_day = tz.localize(datetime.combine(local_start.date() + timedelta(days=1), time.min))
+        last = calendar.sudo().plan_days(days, next_day, compute_leaves=True) if calendar else False
+        if not last:
             raise UserError(self.env._(
                 "The working calendar %(calendar)s has fewer than %(days)s working days ahead.",
                 calendar=calendar.display_name, days=days,
             ))
+        local_deadline = datetime.combine(last.astimezone(tz).date(), local_start.time())
         return tz.localize(local_deadline).astimezone(pytz.utc).replace(tzinfo=None)
 
     def _compute_compensation_points(self):

@@ -2,7 +2,7 @@ from odoo import fields, models
 
 
 class VipComplaintCategory(models.Model):
-    """Why a customer complained (seed 001's causes ship as editable records)."""
+    """Why a customer complained (the usual causes ship as editable records)."""
 
     _name = "vip.complaint.category"
     _description = "VIP Complaint Category"

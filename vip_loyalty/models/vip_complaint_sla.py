@@ -7,7 +7,7 @@ UNITS = [("hours", "Hours"), ("days", "Days"), ("working_days", "Working days")]
 
 
 class VipComplaintSla(models.Model):
-    """Response and resolution times per severity (seed 001: 1 h / 24 h; 1 h / 7 working days)."""
+    """Response and resolution times per severity (by default 1 h / 24 h; 1 h / 7 working days)."""
 
     _name = "vip.complaint.sla"
     _description = "VIP Complaint SLA Policy"

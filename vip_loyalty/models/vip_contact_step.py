@@ -8,7 +8,7 @@ _logger = logging.getLogger(__name__)
 
 
 class VipContactStep(models.Model):
-    """One step of the lifecycle contact plan (seed 000): when, and how the member is contacted.
+    """One step of the lifecycle contact plan: when, and how the member is contacted.
 
     Steps are counted from the first or the last purchase; lost members get no step.
     """

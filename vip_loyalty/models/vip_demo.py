@@ -3,12 +3,11 @@ import random
 import uuid
 from datetime import datetime, time, timedelta
 
+from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
 from odoo.tools import config
-
-from ..engine.dates import add_months
 
 _logger = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class VipDemo(models.AbstractModel):
             blists.create({"month": today.replace(day=1), "company_id": company.id})
         snapshot = self.env["vip.analysis.snapshot"]
         for back in (3, 2, 1, 0):
-            snapshot._vip_compute_month(add_months(today.replace(day=1), -back), company)
+            snapshot._vip_compute_month(today.replace(day=1) - relativedelta(months=back), company)
         _logger.info("vip: demo activity generated: %s members", len(members))
 
     def _vip_demo_advisors(self, company):
@@ -100,7 +99,7 @@ class VipDemo(models.AbstractModel):
                              "vip_work": rng.choice(["Teacher", "Doctor", "Designer", "Lawyer"])})
             partner = partners.create(vals)
             shop = shops[i % len(shops)]
-            partner._vip_enrol(shop=shop, enrol_date=add_months(today, -3 - i % 4), advisor=advisors[i % 3])
+            partner._vip_enrol(shop=shop, enrol_date=today - relativedelta(months=3 + i % 4), advisor=advisors[i % 3])
             partners |= partner
         return partners
 
@@ -148,7 +147,7 @@ class VipDemo(models.AbstractModel):
         ], limit=30)
         if not products:
             return
-        start = add_months(today.replace(day=1), -2)
+        start = today.replace(day=1) - relativedelta(months=2)
         days = (today - start).days
         for i, member in enumerate(members):
             # a few big spenders reach the upper levels, most buy now and then
@@ -178,13 +177,13 @@ class VipDemo(models.AbstractModel):
         # lots that expire soon, and one already expired by the nightly job
         for member in members[:6]:
             entries._vip_post([{
-                "partner_id": member.id, "company_id": company.id, "date": add_months(today, -11),
+                "partner_id": member.id, "company_id": company.id, "date": today - relativedelta(months=11),
                 "points": 120, "entry_type": "adjust", "rule_description": "Demo: welcome bonus",
                 "expiry_date": today + timedelta(days=10 + member.id % 20),
             }])
         for member in members[6:9]:
             entries._vip_post([{
-                "partner_id": member.id, "company_id": company.id, "date": add_months(today, -13),
+                "partner_id": member.id, "company_id": company.id, "date": today - relativedelta(months=13),
                 "points": 80, "entry_type": "adjust", "rule_description": "Demo: old bonus",
                 "expiry_date": today - timedelta(days=3),
             }])

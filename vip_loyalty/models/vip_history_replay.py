@@ -4,9 +4,8 @@ import time
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..engine import adoption
+from ..engine import adoption, rulebook
 from ..engine import levels as level_engine
-from ..engine import points as points_engine
 from ..engine import profile as profile_engine
 
 _logger = logging.getLogger(__name__)
@@ -66,7 +65,7 @@ class VipHistoryReplay(models.AbstractModel):
             chunk = members[self.cursor:self.cursor + self._vip_chunk_size(deadline, self.batch_size or 1000, last)]
             chunk_started = time.monotonic()
             with self.env.cr.savepoint():
-                self._vip_rebuild_chunk(dict(chunk), entangled, config, specs, policy, today)
+                self._vip_rebuild_chunk(dict(chunk), entangled, config, today)
             self._vip_measure(len(chunk), time.monotonic() - chunk_started)
             units += len(chunk)
             last = len(chunk)
@@ -81,7 +80,7 @@ class VipHistoryReplay(models.AbstractModel):
             self._vip_rebuild_done()
         return units
 
-    def _vip_rebuild_chunk(self, orders, entangled, config, specs, policy, today):
+    def _vip_rebuild_chunk(self, orders, entangled, config, today):
         """Replay (or, in a dry run, simulate) the chunk's members and add them to the job's results."""
         member_ids = sorted(orders)
         skipped = []
@@ -133,13 +132,16 @@ class VipHistoryReplay(models.AbstractModel):
             for member_id in slow:
                 try:
                     with self.env.cr.savepoint():
-                        replayed += self._vip_replay_member(
-                            partner_model.browse(member_id), orders[member_id], today, specs, policy
-                        )
+                        replayed += self._vip_replay_member(partner_model.browse(member_id), orders[member_id], today)
                     done_ids.append(member_id)
                 except Exception as exc:  # noqa: BLE001 - one bad member must not stop the others
                     self.env.invalidate_all(flush=False)
                     fail(member_id, exc)
+            # A return replayed for another member re-reads this one's figures as they stood then:
+            # once all are replayed, every member's figures are those of all its orders again.
+            replayed_live = partner_model.browse(sorted(set(slow) & set(done_ids))).filtered(
+                lambda partner: partner.vip_state != "none")
+            replayed_live._vip_refresh_stats(partner_model._vip_purchases(replayed_live.ids, self.company_id))
             level_counts, outstanding = self._vip_level_figures(done_ids)
         counts = dict(self.level_counts or {})
         for key, count in level_counts.items():
@@ -270,7 +272,6 @@ class VipHistoryReplay(models.AbstractModel):
         company = self.company_id
         rule = self.env["vip.points.rule"]._for_company(company)
         levels = self.env["vip.level"].sudo().with_context(active_test=False).search([("company_id", "=", company.id)])
-        enrol_level = self.env["vip.level"].sudo().search([("company_id", "=", company.id)], limit=1)
         config = adoption.ReplayConfig(
             specs=tuple(specs),
             policy=policy,
@@ -278,15 +279,11 @@ class VipHistoryReplay(models.AbstractModel):
             bonuses=tuple(self.env["vip.points.bonus"]._specs_for_company(company)),
             multipliers=self.env["vip.level"]._vip_cached_multipliers(),  # what a live sale reads
             permanent_ids=frozenset(levels.filtered("is_permanent").ids),
-            enrol_level=next((spec for spec in specs if spec.id == enrol_level.id), None),
+            enrol_level=rulebook.enrol_level(specs),
             auto_enrol=program.auto_enrol,
             refund_reevaluate=program.refund_level_policy == "reevaluate",
-            texts=adoption.ReplayTexts(
-                enrolment=_("enrolment → %s"),
-                refund_level=_("return re-evaluated: %s"),
-                reversal=_("return of %(amount).2f of %(origin)s (%(total).2f): -%(points)s of %(earned)s pts"),
-                expiry=_("pts earned %(date)s expired after %(expiry)s"),
-            ),
+            texts=company._vip_rule_texts(),
+            user_id=self.env.uid,
         )
         return self.env["vip.program.version"]._vip_timeline(company, config, self.date_from)
 
@@ -298,10 +295,9 @@ class VipHistoryReplay(models.AbstractModel):
         """
         cr = self.env.cr
         company = self.company_id
-        # Each order's day as a live sale decides it: its shop's timezone, else the company's.
-        order_tz = company._vip_sql_order_tz("o")
+        order_model = self.env["pos.order"]
         slow = {member_id for member_id in member_ids if member_id in entangled}
-        if any(bonus.condition == "first_n_of_day" for bonus in config.bonuses):
+        if rulebook.needs_rank_of_day(config.bonuses):
             slow = set(member_ids)  # the rank of the day depends on every member's orders
         cr.execute("SELECT DISTINCT partner_id FROM vip_points_entry WHERE partner_id = ANY(%s)", [member_ids])
         slow |= {r[0] for r in cr.fetchall()}
@@ -311,18 +307,20 @@ class VipHistoryReplay(models.AbstractModel):
         if not fast_ids:
             return [], sorted(slow)
         order_ids = [order_id for member_id in fast_ids for order_id in orders[member_id]]
-        cr.execute(
-            f"""
-            SELECT o.id, o.partner_id, o.date_order, (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE {order_tz})::date,
-                   o.amount_total, o.config_id, o.user_id, COALESCE(o.vip_redeem_points, 0)
-              FROM pos_order o WHERE o.id = ANY(%(orders)s)
-            """,
-            {"vip_tz": company._vip_tz(), "orders": order_ids},
-        )
-        heads = {row[0]: row for row in cr.fetchall()}
+        # The overridable hooks decide each order's day and which lines earn, as for a live sale.
+        days = order_model.browse(order_ids)._vip_order_dates()
         cr.execute(
             """
-            SELECT l.order_id, l.product_id, l.price_subtotal_incl, l.discount, rl.order_id
+            SELECT o.id, o.partner_id, o.date_order, o.id, o.amount_total, o.config_id, o.user_id,
+                   COALESCE(o.vip_redeem_points, 0)
+              FROM pos_order o WHERE o.id = ANY(%s)
+            """,
+            [order_ids],
+        )
+        heads = {row[0]: (*row[:3], days[row[0]], *row[4:]) for row in cr.fetchall()}
+        cr.execute(
+            """
+            SELECT l.order_id, l.id, l.product_id, l.price_subtotal_incl, l.discount, rl.order_id
               FROM pos_order_line l LEFT JOIN pos_order_line rl ON rl.id = l.refunded_orderline_id
              WHERE l.order_id = ANY(%s) ORDER BY l.order_id, l.id
             """,
@@ -330,33 +328,23 @@ class VipHistoryReplay(models.AbstractModel):
         )
         line_rows = cr.fetchall()
         rule = self.env["vip.points.rule"]._for_company(company)
-        products = self.env["product.product"].sudo().browse({row[1] for row in line_rows if row[1]})
-        excluded = {product.id for product in products if rule and rule._is_line_excluded(product)}
+        excluded = set()
+        if rule:
+            excluded = set(order_model._vip_lines_excluded(
+                self.env["pos.order.line"].sudo().browse([row[1] for row in line_rows]), rule).ids)
         lines = {}
         origin_ids = set()
-        for order_id, product_id, amount, discount, origin_id in line_rows:
+        for order_id, line_id, product_id, amount, discount, origin_id in line_rows:
             lines.setdefault(order_id, []).append(adoption.ReplayLine(
-                amount=amount or 0.0, discount=discount or 0.0, excluded=product_id in excluded,
+                amount=amount or 0.0, discount=discount or 0.0, excluded=line_id in excluded,
                 refunded_order_id=origin_id, product_id=product_id,
             ))
             if origin_id:
                 origin_ids.add(origin_id)
         origins, origin_partner = self._vip_replay_origins(origin_ids)
-        cr.execute(
-            f"""
-            SELECT partner_id, id, date_order, (date_order AT TIME ZONE 'UTC' AT TIME ZONE {order_tz})::date,
-                   amount_total
-              FROM pos_order o
-             WHERE partner_id = ANY(%(partners)s) AND company_id = %(company)s
-               AND state IN ('paid', 'done', 'invoiced')
-             ORDER BY date_order, id
-            """,
-            {"vip_tz": company._vip_tz(), "partners": fast_ids, "company": company.id},
-        )
         purchases = {}
-        for partner_id, order_id, stamp, day, amount in cr.fetchall():
-            purchases.setdefault(partner_id, []).append(
-                (stamp, level_engine.Purchase(date=day, amount=amount, order_id=order_id)))
+        for partner_id, stamped in self.env["res.partner"]._vip_purchases(fast_ids, company, stamps=True).items():
+            purchases[partner_id] = stamped
         cr.execute(
             """
             SELECT id, COALESCE(vip_state, 'none'), vip_level_id, vip_level_since, vip_level_valid_until,
@@ -576,21 +564,20 @@ class VipHistoryReplay(models.AbstractModel):
         partners.modified(fnames)
         self.env.flush_all()
 
-    def _vip_replay_member(self, partner, order_ids, today, specs, policy):
-        """Replay one member's orders with the nightly runs between them; returns orders replayed."""
+    def _vip_replay_member(self, partner, order_ids, today):
+        """Replay one member's orders through the live order code, with the nightly job's own
+        steps run for each night between them; returns orders replayed."""
         company = self.company_id
+        program = self.env["vip.program"]._get_for_company(company)
         orders = self.env["pos.order"].browse(order_ids)
         by_id = {order.id: order for order in orders}
-        order_days = [(order.id, order._vip_order_date()) for order in orders]
-        order_days_by_id = dict(order_days)
+        days = orders._vip_order_dates()
+        order_days = [(order.id, days[order.id]) for order in orders]
         rule = self.env["vip.points.rule"]._for_company(company)
         first_day = min((d for _i, d in order_days), default=self.date_from)
         start = self.date_from if partner.vip_level_id else max(first_day, self.date_from)
-        # All paid orders as purchases; each nightly run sees the ones before its day.
-        purchases = partner._vip_purchases([partner.id], company)[partner.id]
         entry_model = self.env["vip.points.entry"]
         next_expiry = self._vip_next_expiry(partner)
-        lowest_id = level_engine.sort_levels(specs)[0].id if specs else None
         count = 0
         for kind, value in adoption.replay_plan(order_days, start, today):
             if kind == "order":
@@ -598,46 +585,18 @@ class VipHistoryReplay(models.AbstractModel):
                 order.with_context(vip_replay_until=order.date_order)._vip_process_paid()
                 # Only an earned lot can bring the next expiry forward; a stale (early) value
                 # merely makes the next night look for due lots and find none.
-                lot_expiry = rule._expiry_date(order_days_by_id[order.id]) if rule else None
+                lot_expiry = rule._expiry_date(days[order.id]) if rule else None
                 if lot_expiry and (not next_expiry or lot_expiry < next_expiry):
                     next_expiry = lot_expiry
                 count += 1
                 continue
             day = value
             if next_expiry and next_expiry < day:
-                self._vip_expire_member(partner, day, entry_model)
+                entry_model._vip_expire_members(partner.ids, day, company)
                 next_expiry = self._vip_next_expiry(partner)
-            if level_engine.nightly_candidate(
-                partner._vip_member_state(), partner.vip_last_purchase_date or None, day, policy,
-                lowest_id, partner.vip_level_id.is_permanent,
-            ):
-                decision = level_engine.evaluate_nightly(
-                    specs, partner._vip_member_state(), adoption.purchases_before(purchases, day),
-                    partner.vip_points_balance, day, policy,
-                )
-                if decision:
-                    partner._vip_apply_decision(decision, day)
+            partner._vip_review_levels(day, company, program, before=day)
         return count
 
     def _vip_next_expiry(self, partner):
         lots = self.env["vip.points.entry"]._vip_open_lots([partner.id]).get(partner.id, [])
         return min((lot.expiry_date for lot in lots if lot.expiry_date), default=None)
-
-    def _vip_expire_member(self, partner, day, entry_model):
-        """What the nightly expiry posts for this member's lots due before ``day``."""
-        lots = entry_model._vip_open_lots([partner.id]).get(partner.id, [])
-        by_id = {lot.id: lot for lot in lots}
-        label = self.env._("pts earned %(date)s expired after %(expiry)s")
-        entry_model._vip_post([
-            {
-                "partner_id": partner.id,
-                "company_id": self.company_id.id,
-                "date": day,
-                "points": -remaining,
-                "entry_type": "expire",
-                "reversed_entry_id": lot_id,
-                "rule_description": points_engine.expiry_description(
-                    label, remaining, by_id[lot_id].date, by_id[lot_id].expiry_date),
-            }
-            for lot_id, remaining in sorted(points_engine.expired_lots(lots, day))  # in lot order, as the cron
-        ])

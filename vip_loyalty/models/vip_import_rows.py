@@ -101,7 +101,7 @@ class VipImportRows(models.AbstractModel):
                 partner._vip_apply_decision(level_engine.Decision(
                     level_id=level.id, reason="manual",
                     rule_description=_("imported from the VIP list (%s)", self.file_name or _("file")),
-                    valid_until=partner._vip_validity_end(spec, today) if spec else None,
+                    valid_until=level_engine.validity_from(spec, today) if spec else None,
                     level_since=today, state="active",
                 ), on_date=today)
             if row.opening_points:

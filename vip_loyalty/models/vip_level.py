@@ -110,19 +110,18 @@ class VipLevel(models.Model):
     def _vip_cached_specs(self, company_id):
         return tuple(self._vip_read_specs(company_id))
 
-    @api.model
-    def _vip_multiplier(self, level_id):
-        """The level's points multiplier (1 when unset); cached, read on every paid order."""
-        return self._vip_cached_multipliers().get(level_id) or 1.0
-
     @tools.ormcache()
     def _vip_cached_multipliers(self):
+        """{level id: points multiplier}, read on every paid order (``rulebook.level_multiplier``)."""
         levels = self.sudo().with_context(active_test=False).search_read([], ["points_multiplier"])
         return {level["id"]: level["points_multiplier"] for level in levels}
 
     @api.model
     def _vip_read_specs(self, company_id):
-        levels = self.sudo().with_context(active_test=True).search([("company_id", "=", company_id)])
+        # Names in the company's language, whoever fills the cache: they go into the history.
+        company = self.env["res.company"].browse(company_id)
+        levels = self.with_env(company._vip_lang_env()).sudo().with_context(active_test=True).search(
+            [("company_id", "=", company_id)])
         return [lvl._to_spec() for lvl in levels]
 
     @api.constrains(

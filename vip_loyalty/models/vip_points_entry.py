@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import points as points_engine
-from ..engine.night import ID_MAX
+from ..engine import rulebook
 
 _logger = logging.getLogger(__name__)
 
@@ -17,8 +17,6 @@ ENTRY_TYPES = [
     ("adjust", "Adjustment"),
     ("compensation", "Compensation"),
 ]
-# Entries that may leave the balance short: a refund takes back points already spent.
-MAY_GO_NEGATIVE = ("reverse",)
 
 
 class VipPointsEntry(models.Model):
@@ -34,6 +32,7 @@ class VipPointsEntry(models.Model):
     _rec_name = "rule_description"
 
     partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="restrict", readonly=True)
+    card_number = fields.Char(related="partner_id.vip_card_number", string="Card")
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     date = fields.Date(required=True, index=True, readonly=True)
     points = fields.Integer(required=True, readonly=True, aggregator="sum")
@@ -163,29 +162,20 @@ class VipPointsEntry(models.Model):
                 vals.setdefault("remaining", pts)
                 continue
             vals["remaining"] = 0
-            need = -pts
-            first = vals.get("reversed_entry_id")
-            ordered = points_engine.burn_order([
-                points_engine.Lot(lot.id, lot_remaining[lot.id], lot.expiry_date, lot.date)
-                for lot in lots.get(vals["partner_id"], [])
-            ])
-            if vals["entry_type"] == "expire":
-                ordered = [lot for lot in ordered if lot.id == first]
-            else:
-                ordered.sort(key=lambda lot: lot.id != first)  # stable: the named lot first
-            available = sum(lot.remaining for lot in ordered)
-            if need > available and vals["entry_type"] not in MAY_GO_NEGATIVE:
-                raise UserError(
-                    self.env._(
-                        "Not enough points: %(need)s requested, %(available)s available.",
-                        need=need, available=available,
-                    )
+            try:
+                burnt = rulebook.burn(
+                    [points_engine.Lot(lot.id, lot_remaining[lot.id], lot.expiry_date, lot.date)
+                     for lot in lots.get(vals["partner_id"], [])],
+                    pts, vals["entry_type"], vals.get("reversed_entry_id"),
                 )
-            burn = min(need, available)
-            if burn:
-                for lot_id, take in points_engine.allocate_burn(ordered, burn):
-                    lot_remaining[lot_id] -= take
-                    taken[lot_id] = taken.get(lot_id, 0) + take
+            except points_engine.InsufficientPoints:
+                available = sum(lot_remaining[lot.id] for lot in lots.get(vals["partner_id"], []))
+                raise UserError(self.env._(
+                    "Not enough points: %(need)s requested, %(available)s available.", need=-pts, available=available,
+                )) from None
+            for lot_id, take in burnt:
+                lot_remaining[lot_id] -= take
+                taken[lot_id] = taken.get(lot_id, 0) + take
         entries = self.sudo().with_context(vip_ledger_post=True).create(vals_list)
         cr = self.env.cr
         if taken:
@@ -214,74 +204,122 @@ class VipPointsEntry(models.Model):
     # -- nightly ---------------------------------------------------------------
 
     @api.model
-    def _vip_expire_lots(self, today, company, batch_size=0, id_range=None):
-        """Post an ``expire`` entry for every open lot past its expiry date (of the members
-        with ids in ``id_range``, inclusive, when given).
+    def _vip_expire_lots(self, today, company, batch_size=0, partner_ids=None, id_range=None):
+        """Post an ``expire`` entry for every open lot past its expiry date (``rulebook.expire``).
 
-        Set-based: each batch is three statements (insert the expiries, close the lots, move
-        the balances), then committed; re-running for the same date finds nothing left.
+        For the whole company (the nightly cron), the members with ids in ``id_range`` (inclusive:
+        a night shard) or ``partner_ids`` only (a member replayed through the live code).
+        Set-based around the rule: each batch reads its due lots in one statement, writes in
+        three (the expiries, the closed lots, the balances) and is committed; re-running for the
+        same date finds nothing left.
         """
         batch_size = batch_size or 5000
         cr = self.env.cr
         self.flush_model()
-        lo, hi = id_range or (0, ID_MAX)
-        total = 0  # a night shard reports progress in shards: no count of its lots
+        if partner_ids is not None:
+            members = "AND partner_id = ANY(%(partners)s)"
+        elif id_range:
+            members = "AND partner_id BETWEEN %(lo)s AND %(hi)s"
+        else:
+            members = ""
+        lo, hi = id_range or (0, 0)
+        params = {"company": company.id, "today": today, "partners": list(partner_ids or ()), "lo": lo, "hi": hi}
+        total = 0  # a night shard reports its progress in shards, not in lots
         if id_range is None:
             cr.execute(
-                "SELECT count(*) FROM vip_points_entry WHERE company_id = %s AND remaining > 0 AND expiry_date < %s",
-                [company.id, today],
+                "SELECT count(*) FROM vip_points_entry"
+                f" WHERE company_id = %(company)s AND remaining > 0 AND expiry_date < %(today)s {members}",
+                params,
             )
             total = cr.fetchone()[0]
+            if not total:
+                return 0
+        texts = company._vip_rule_texts()
         done = 0
-        after = (lo - 1, ID_MAX)  # keyset start: every lot of the first member in range
-        label = self.env._("pts earned %(date)s expired after %(expiry)s", date="{date}", expiry="{expiry}")
+        after = (0, 0)
         while True:
+            # Candidates: lots the rule can expire tonight (it checks each one again).
             cr.execute(
-                """
-                WITH due AS (
-                    SELECT id, partner_id, remaining, date, expiry_date FROM vip_points_entry
-                     WHERE company_id = %(company)s AND remaining > 0 AND expiry_date < %(today)s
-                       AND (partner_id, id) > (%(after_partner)s, %(after_id)s) AND partner_id <= %(hi)s
-                     ORDER BY partner_id, id LIMIT %(limit)s
-                       FOR UPDATE
-                ), locked AS (
-                    SELECT p.id FROM res_partner p WHERE p.id IN (SELECT partner_id FROM due)
-                     ORDER BY p.id FOR NO KEY UPDATE
-                ), closed AS (
-                    UPDATE vip_points_entry e SET remaining = 0 FROM due WHERE e.id = due.id
-                    RETURNING due.*
-                ), posted AS (
-                    INSERT INTO vip_points_entry (partner_id, company_id, date, points, entry_type, remaining,
-                                                  reversed_entry_id, rule_description, user_id,
-                                                  create_uid, create_date, write_uid, write_date)
-                    SELECT closed.partner_id, %(company)s, %(today)s, -closed.remaining, 'expire', 0,
-                           closed.id,
-                           closed.remaining || ' ' || replace(replace(%(label)s, '{date}', closed.date::text),
-                                                              '{expiry}', closed.expiry_date::text),
-                           %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-                      FROM closed, (SELECT count(*) FROM locked) AS lock_taken
-                    RETURNING partner_id, points
-                ), moved AS (
-                    UPDATE res_partner p SET vip_points_balance = COALESCE(p.vip_points_balance, 0) + d.delta
-                      FROM (SELECT partner_id, SUM(points) AS delta FROM posted GROUP BY partner_id) d
-                     WHERE p.id = d.partner_id
-                    RETURNING p.id
-                )
-                SELECT (SELECT count(*) FROM posted), (SELECT count(*) FROM moved),
-                       (SELECT max(partner_id) FROM closed),
-                       (SELECT max(id) FROM closed WHERE partner_id = (SELECT max(partner_id) FROM closed))
+                f"""
+                SELECT id, partner_id, remaining, date, expiry_date FROM vip_points_entry
+                 WHERE company_id = %(company)s AND remaining > 0 AND expiry_date < %(today)s {members}
+                   AND (partner_id, id) > (%(after_partner)s, %(after_id)s)
+                 ORDER BY partner_id, id LIMIT %(limit)s
+                   FOR UPDATE
                 """,
-                {"company": company.id, "today": today, "limit": batch_size, "label": label, "uid": self.env.uid,
-                 "after_partner": after[0], "after_id": after[1], "hi": hi},
+                {**params, "limit": batch_size, "after_partner": after[0], "after_id": after[1]},
             )
-            posted, _partners, last_partner, last_id = cr.fetchone()
-            if not posted:
+            rows = cr.fetchall()
+            if not rows:
                 break
-            # Keyset: the next batch starts after this one, so closed lots are not scanned again.
-            after = (last_partner, last_id)
-            done += posted
+            after = (rows[-1][1], rows[-1][0])  # keyset (partner, id): the next batch starts after this one
+            expiries = self._vip_expire_rows(rows, today, company, texts)
+            done += len(expiries)
             _logger.info("vip: expired %s/%s lots for %s", done, total, company.name)
             self.env["res.partner"]._vip_commit_batch(done=done, remaining=max(total - done, 0))
-        self.invalidate_model(["remaining"])
-        self.env["res.partner"].invalidate_model(["vip_points_balance"])
         return done
+
+    @api.model
+    def _vip_expire_members(self, partner_ids, today, company):
+        """Expire the lots of ``partner_ids`` due before ``today`` (a member replayed through the
+        live code, night by night); the caller holds the members' locks and commits."""
+        self.flush_model()
+        self.env.cr.execute(
+            "SELECT id, partner_id, remaining, date, expiry_date FROM vip_points_entry"
+            " WHERE partner_id = ANY(%s) AND company_id = %s AND remaining > 0 AND expiry_date < %s"
+            " ORDER BY partner_id, id",
+            [list(partner_ids), company.id, today],
+        )
+        return len(self._vip_expire_rows(self.env.cr.fetchall(), today, company, company._vip_rule_texts()))
+
+    @api.model
+    def _vip_expire_rows(self, rows, today, company, texts):
+        """The expiries ``rulebook.expire`` finds among ``rows`` (id, partner, remaining, date,
+        expiry) of locked members, written; returns them."""
+        partner_of = {row[0]: row[1] for row in rows}
+        self._vip_lock_partners(sorted(set(partner_of.values())))
+        expiries = rulebook.expire(
+            [points_engine.Lot(lot_id, remaining, expiry, day) for lot_id, _p, remaining, day, expiry in rows],
+            today, texts,
+        )
+        self._vip_write_expiries(company, today, [
+            (partner_of[lot_id], lot_id, points, description) for lot_id, points, description in expiries
+        ])
+        return expiries
+
+    @api.model
+    def _vip_write_expiries(self, company, today, expiries):
+        """Write ``expiries`` [(partner id, lot id, points, description)]: the entries, the closed
+        lots and the balances, in three statements."""
+        if not expiries:
+            return
+        cr = self.env.cr
+        partners, lots, points, descriptions = (list(column) for column in zip(*expiries, strict=True))
+        cr.execute(
+            """
+            INSERT INTO vip_points_entry (partner_id, company_id, date, points, entry_type, remaining,
+                                          reversed_entry_id, rule_description, user_id, is_history_rebuild,
+                                          create_uid, create_date, write_uid, write_date)
+            SELECT e.partner_id, %(company)s, %(today)s, e.points, 'expire', 0, e.lot_id, e.description,
+                   %(uid)s, %(rebuild)s, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+              FROM unnest(%(partners)s::int[], %(lots)s::int[], %(points)s::int[], %(descriptions)s::varchar[])
+                   AS e(partner_id, lot_id, points, description)
+            """,
+            {"company": company.id, "today": today, "uid": self.env.uid,
+             "rebuild": bool(self.env.context.get("vip_history_rebuild")),
+             "partners": partners, "lots": lots, "points": points, "descriptions": descriptions},
+        )
+        cr.execute("UPDATE vip_points_entry SET remaining = 0 WHERE id = ANY(%s)", [lots])
+        deltas = {}
+        for partner_id, pts in zip(partners, points, strict=True):
+            deltas[partner_id] = deltas.get(partner_id, 0) + pts
+        cr.execute(
+            """
+            UPDATE res_partner p SET vip_points_balance = COALESCE(p.vip_points_balance, 0) + d.delta
+              FROM unnest(%s::int[], %s::int[]) AS d(id, delta) WHERE p.id = d.id
+            """,
+            [list(deltas), list(deltas.values())],
+        )
+        self.invalidate_model(["remaining"])
+        self.env["res.partner"].browse(list(deltas)).invalidate_recordset(
+            ["vip_points_balance", "vip_points_entry_ids", "vip_open_lot_ids"])

@@ -240,7 +240,7 @@ class VipProgram(models.Model):
         shards._vip_trigger_workers()
         return shards._cron_run_shards()
 
-    # -- POS terminal benefits (issue 5) --------------------------------------------------
+    # -- POS terminal benefits --------------------------------------------------
     member_day = fields.Integer(
         string="Member day of the month",
         help="Day of each month when members get their level's member-day discount (0 = none).",
@@ -255,7 +255,7 @@ class VipProgram(models.Model):
         help="The terminal and the receipt show points that expire within this many days.",
     )
 
-    # -- care (issue 7) ----------------------------------------------------------------
+    # -- care ----------------------------------------------------------------
     care_followup_days = fields.Integer(
         string="Follow-up within (days)", default=7,
         help="Every paid sale to a member gives the advisor a follow-up due within this many days.",
@@ -289,7 +289,7 @@ class VipProgram(models.Model):
             month_call_days=program.care_month_call_days,
         )
 
-    # -- points liability (issue 16): IFRS 15 contract liability with breakage ------------
+    # -- points liability: IFRS 15 contract liability with breakage ------------
     # A programme without a liability journal posts nothing: the feature is off.
 
     liability_account_id = fields.Many2one(

@@ -6,7 +6,7 @@ from ..engine import segments as segment_engine
 
 
 class VipProgram(models.Model):
-    """Segmentation and analysis settings of the programme (seed 000 defaults in data)."""
+    """Segmentation and analysis settings of the programme (defaults in data)."""
 
     _inherit = "vip.program"
 

@@ -47,7 +47,8 @@ class VipPromotion(models.Model):
         self.write({"state": "scheduled"})
 
     def _vip_is_key(self, partner):
-        if "vip_abc_class" in partner._fields:
+        """A-class members get a call; members not classified yet, those of the key levels."""
+        if partner.vip_abc_class:
             return partner.vip_abc_class == "A"
         return partner.vip_level_id in self.key_level_ids
 

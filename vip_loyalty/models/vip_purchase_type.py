@@ -2,7 +2,7 @@ from odoo import fields, models
 
 
 class VipPurchaseType(models.Model):
-    """A purchase type tag the nightly segmentation gives members (seed 000)."""
+    """A purchase type tag the nightly segmentation gives members (the brand's target)."""
 
     _name = "vip.purchase.type"
     _description = "VIP Purchase Type"

@@ -27,6 +27,7 @@ from . import (
     test_reach,
     test_roles,
     test_roles_tour,
+    test_rulebook,
     test_segmentation,
     test_simulation,
     test_simulation_screenshot,

@@ -123,6 +123,16 @@ class TestComplaints(TransactionCase):
         self.assertEqual(ordered[0], high)
         self.assertEqual(ordered[-1], none)
 
+    def test_priority_follows_the_members_abc_class(self):
+        low = self.complaint()
+        before = low.priority
+        self.assertNotEqual(before, "3")
+        # The nightly segmentation writes the class by SQL and marks it modified, as here.
+        self.env.cr.execute("UPDATE res_partner SET vip_abc_class = 'A' WHERE id = %s", [low.partner_id.id])
+        low.partner_id.invalidate_recordset(["vip_abc_class"])
+        low.partner_id.modified(["vip_abc_class"])
+        self.assertEqual(low.priority, "3", "an A-class member's complaint comes first")
+
     # -- transitions -------------------------------------------------------------------
 
     def test_full_flow(self):

@@ -205,12 +205,14 @@ class TestGiftsCare(TransactionCase):
             }).action_reassign()
 
     def test_promotion_announced_three_days_ahead(self):
+        # Not classified yet: the promotion's key levels decide. Classified: class A decides.
         key = self.make_member("Key Member", level="supreme")
         other = self.make_member("Other Member", level="senior")
-        (key | other).write({"vip_accepts_promotions": "yes"})
-        if "vip_abc_class" in key._fields:
-            key.sudo().write({"vip_abc_class": "A"})
-            other.sudo().write({"vip_abc_class": "C"})
+        top = self.make_member("Class A Member", level="senior")
+        low = self.make_member("Class C Member", level="supreme")
+        top.sudo().write({"vip_abc_class": "A"})
+        low.sudo().write({"vip_abc_class": "C"})
+        (key | other | top | low).write({"vip_accepts_promotions": "yes"})
         promo = self.env["vip.promotion"].create({
             "name": "Spring collection preview", "date_start": date(2026, 3, 20),
             "message": "<p>Our spring collection preview starts on 20 March.</p>",
@@ -224,9 +226,11 @@ class TestGiftsCare(TransactionCase):
         Step._cron_daily(today=date(2026, 3, 17))
         Step._cron_daily(today=date(2026, 3, 17))
         self.assertEqual(promo.state, "announced")
-        self.assertEqual(len(self.calls(key)), 1, "key members get a phone task")
-        self.assertFalse(self.calls(other))
-        self.assertEqual(len(other.message_ids.filtered(lambda m: m.subject == promo.name)), 1)
+        self.assertEqual(len(self.calls(key)), 1, "members of a key level get a phone task")
+        self.assertEqual(len(self.calls(top)), 1, "class A members get a phone task")
+        for partner in (other, low):
+            self.assertFalse(self.calls(partner))
+            self.assertEqual(len(partner.message_ids.filtered(lambda m: m.subject == promo.name)), 1)
 
     def test_gift_issue_list_report(self):
         chen = self.make_member("Chen Jing", birthday=date(1990, 5, 10))

@@ -1,9 +1,6 @@
-import base64
-import io
 from datetime import date
 from unittest.mock import patch
 
-import openpyxl
 from dateutil.relativedelta import relativedelta
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
@@ -184,18 +181,11 @@ class TestPoints(VipPosCommon):
         self.assertEqual(self.member.vip_points_balance, ledger)
         self.assertFalse(self.env["res.partner"]._vip_check_balances())
 
-    def test_xlsx_export_reads_back(self):
+    def test_the_ledger_list_exports_with_cards(self):
+        # The standard list export, as from the ledger list (Export, with the Card column).
         self.sync([(self.product_559, 1)])
         self.member.vip_redeem_points(5, "sticker")
-        wizard = self.env["vip.points.export"].create({
-            "date_from": self.env.company._vip_today() - relativedelta(days=1),
-            "date_to": self.env.company._vip_today() + relativedelta(days=1),
-        })
-        wizard.action_export()
-        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
-        sheet = book.active
-        rows = list(sheet.iter_rows(min_row=2, values_only=True))
-        points = sorted(r[4] for r in rows[:-1])
-        self.assertEqual(points, [-5, 55])
-        self.assertEqual(rows[-1][4], 50)
-        self.assertEqual(rows[0][1], self.member.vip_card_number)
+        entries = self.env["vip.points.entry"].search([("partner_id", "=", self.member.id)], order="date, id")
+        rows = entries.export_data(["date", "card_number", "partner_id", "entry_type", "points", "rule_description"])
+        self.assertEqual([row[1] for row in rows["datas"]], [self.member.vip_card_number] * 2)
+        self.assertEqual(sorted(row[4] for row in rows["datas"]), [-5, 55])

@@ -191,7 +191,7 @@ class TestVipPosTerminal(VipPosCommon):
         cash = self.env.ref("vip_loyalty.product_vip_points_cash")
         cashier_partners = self.env["res.partner"].with_user(self.cashier)
         quote = cashier_partners.vip_pos_cash_quote(self.member.id, 559.0, self.config.id)
-        # 1200 pts = 12 blocks of 100 pts at 3.00 each (seed 000: 100 points = 3).
+        # 1200 pts = 12 blocks of 100 pts at 3.00 each (the default: 100 points = 3).
         self.assertEqual(
             (quote["ok"], quote["points"], quote["value"], quote["product_id"]), (True, 1200, 36.0, cash.id)
         )

@@ -10,5 +10,4 @@ from . import (
     vip_member_import,
     vip_member_merge,
     vip_points_adjust,
-    vip_points_export,
 )

@@ -165,5 +165,5 @@ class VipMemberMerge(models.TransientModel):
             return
         survivor._vip_apply_decision(level_engine.Decision(
             level_id=target.id, reason="upgrade", rule_description=_("merge: %s", why),
-            valid_until=survivor._vip_validity_end(target, today), level_since=today, state="active",
+            valid_until=level_engine.validity_from(target, today), level_since=today, state="active",
         ), today)
