@@ -46,12 +46,18 @@ class PosOrder(models.Model):
     vip_care_done = fields.Boolean(
         copy=False, readonly=True, help="Gifts on this order are delivered and the follow-up is scheduled."
     )
-    # Care out of the till's transaction (issue 18): the paid step flags the order, the care job
+    # Care out of the till's transaction: the paid step flags the order, the care job
     # (``_cron_vip_care``) does the follow-ups and gift bookkeeping a few minutes later.
     vip_care_pending = fields.Boolean(
         copy=False, readonly=True, help="The care job has yet to schedule this order's follow-ups and gifts.",
     )
     vip_care_attempts = fields.Integer(copy=False, readonly=True, help="Care job runs that failed on this order.")
+    vip_group_order = fields.Boolean(
+        string="Group order", copy=False,
+        help="A group or corporate order: no member discount and no points (when the programme's guard is on).",
+    )
+    vip_voucher_ids = fields.One2many("vip.voucher", "pos_order_id", string="Vouchers Used",
+                                      groups="vip_loyalty.group_vip_user")
 
     def init(self):
         res = super().init()
@@ -247,6 +253,9 @@ class PosOrder(models.Model):
 
     def _vip_earn(self, lines, on_date, texts):
         self.ensure_one()
+        # A group or staff order earns nothing (the guard is logged for the manager).
+        if self._vip_check_guards():
+            return 0
         rule = self.env["vip.points.rule"]._for_company(self.company_id)
         if not rule or not lines:
             return 0
@@ -405,6 +414,26 @@ class PosOrder(models.Model):
         return points, detail
 
     def _process_order(self, order, existing_order):
+        # The vouchers a paid order uses are checked and locked before it is saved, and marked
+        # used once it is.
+        paid = order.get("state") != "draft"
+        vouchers = self._vip_check_vouchers(order, existing_order) if paid else self.env["vip.voucher"]
+        # Never trust the till: a group or staff order that carries a member discount is refused
+        # before anything is saved, so the cashier takes it off and rings the order up again.
+        if order.get("partner_id") and order.get("state") != "draft":
+            session = self.env["pos.session"].browse(order.get("session_id"))
+            company = session.config_id.company_id or self.env.company
+            program = self.env["vip.program"]._get_for_company(company)
+            partner = self.env["res.partner"].browse(order["partner_id"]).sudo()
+            guard = program._vip_order_guard(partner, order.get("vip_group_order"))
+            if guard:
+                line_vals = [cmd[2] for cmd in order.get("lines") or []
+                             if isinstance(cmd, (list, tuple)) and len(cmd) == 3 and isinstance(cmd[2], dict)]
+                if self._vip_member_discount_lines(line_vals):
+                    raise UserError(self.env._(
+                        "%(guard)s Take the member discount off %(name)s's order.",
+                        guard=program._vip_guard_message(guard), name=partner.name,
+                    ))
         # The till loads every order field and sends them back: the ones the programme keeps
         # (processed flag, points, ledger) are never taken from a terminal.
         for name in SERVER_MANAGED_FIELDS:
@@ -435,7 +464,12 @@ class PosOrder(models.Model):
                     order.get("vip_redeem_points") or 0, order.get("vip_redeem_kind"), company,
                     on_date=company._vip_local_date(paid_at, session.config_id),
                 )
-        return super()._process_order(order, existing_order)
+        order_id = super()._process_order(order, existing_order)
+        if vouchers:
+            vouchers.filtered(lambda v: v.state == "open").write({
+                "state": "used", "pos_order_id": order_id, "date_used": fields.Datetime.now(),
+            })
+        return order_id
 
     def _vip_redeem_from_order(self, on_date):
         """Write the order's ``redeem`` entry; called once per order from ``_vip_process_paid``.
@@ -488,7 +522,7 @@ class PosOrder(models.Model):
             })
         return result
 
-    # -- gifts and care: the care job, after the order's transaction (issue 18) -------------
+    # -- gifts and care: the care job, after the order's transaction ------------------------
 
     def _vip_gift_lines(self):
         return self.lines.filtered(lambda line: line.vip_gift_issue_id and not line.refunded_orderline_id)
@@ -635,3 +669,95 @@ class PosOrder(models.Model):
         company = first.company_id or self.env.company
         today = company._vip_local_date(first.create_date, first.config_id) if first else company._vip_today()
         return self.env["vip.care.log"].sudo()._vip_touch(touches, today)
+
+    # -- the till's guards: group and staff orders, and the guard log ---------------------
+
+    @api.model
+    def _vip_member_discount_lines(self, line_vals):
+        """Lines (as synced) that carry a member discount: a named benefit above what the cashier typed."""
+        return [
+            vals for vals in line_vals
+            if vals.get("vip_discount_label") and not vals.get("vip_redeem_gift") and not vals.get("vip_gift_issue_id")
+            and (vals.get("price_unit") or 0.0) >= 0
+            and (vals.get("discount") or 0.0) > (vals.get("vip_cashier_discount") or 0.0) + 1e-6
+        ]
+
+    def _vip_check_guards(self):
+        """The guard that keeps this paid order from earning ("group", "staff") or False; what the
+        guards did to the order is logged for the manager."""
+        self.ensure_one()
+        program = self.env["vip.program"]._get_for_company(self.company_id)
+        guard = program._vip_order_guard(self.partner_id, self.vip_group_order)
+        if self.env.context.get("vip_history_rebuild"):
+            return guard
+        logs = []
+        if guard:
+            logs.append((guard, program._vip_guard_message(guard)))
+        for kind in ("best_price", "qualifying"):
+            lines = self.lines.filtered(lambda line, kind=kind: line.vip_benefit_kind == kind)
+            if lines:
+                logs.append((kind, "; ".join(f"{line.full_product_name}: {line.vip_discount_label}" for line in lines)))
+        self.env["vip.guard.log"].sudo().create([{
+            "company_id": self.company_id.id,
+            "pos_order_id": self.id,
+            "partner_id": self.partner_id.id,
+            "user_id": self.user_id.id,
+            "guard": kind,
+            "description": description,
+        } for kind, description in logs])
+        return guard
+
+    def _vip_qualifying_amount(self):
+        """The order's amount for the single-purchase threshold: before the discount of the
+        level it qualifies for, which the till gave on this very order."""
+        self.ensure_one()
+        amount = self.amount_total
+        for line in self.lines.filtered(lambda line: line.vip_benefit_kind == "qualifying" and line.discount < 100):
+            cashier = min(line.vip_cashier_discount or 0.0, line.discount)
+            amount += line.price_subtotal_incl * (100.0 - cashier) / (100.0 - line.discount) - line.price_subtotal_incl
+        return amount
+
+    # -- year-end vouchers used on the order ------------------------------------------------
+
+    @api.model
+    def _vip_voucher_lines(self, order, company):
+        """(code, qty, price) of the order's voucher lines; returns are left alone."""
+        product = self.env["vip.program"].sudo()._get_for_company(company).voucher_product_id
+        found = []
+        for cmd in order.get("lines") or []:
+            if not (isinstance(cmd, (list, tuple)) and len(cmd) == 3 and isinstance(cmd[2], dict)):
+                continue
+            vals = cmd[2]
+            if vals.get("refunded_orderline_id"):
+                continue
+            if vals.get("vip_voucher_code") or (product and vals.get("product_id") == product.id):
+                found.append((vals.get("vip_voucher_code"), vals.get("qty"), vals.get("price_unit") or 0.0))
+        return found
+
+    @api.model
+    def _vip_check_vouchers(self, order, existing_order):
+        """The vouchers a synced order uses, each checked and locked; nothing is written here.
+
+        Never trusts the till: the code must be an open voucher of the terminal's company, valid
+        on the order's day, used once, on one line of quantity 1 whose negative price is its value."""
+        session = self.env["pos.session"].browse(order.get("session_id"))
+        company = session.config_id.company_id or self.env.company
+        lines = self._vip_voucher_lines(order, company)
+        vouchers = self.env["vip.voucher"].sudo()
+        if not lines:
+            return vouchers
+        paid_at = fields.Datetime.to_datetime(order.get("date_order")) or fields.Datetime.now()
+        on_date = company._vip_local_date(paid_at, session.config_id)
+        for code, qty, price in lines:
+            if not code:
+                raise UserError(self.env._("A voucher line needs the voucher's code."))
+            voucher = self.env["vip.voucher"]._vip_check_use(code, company, on_date, order=existing_order)
+            if voucher in vouchers:
+                raise UserError(self.env._("Voucher %(code)s is used once per order.", code=voucher.name))
+            if qty != 1 or float_compare(-price, voucher.amount, precision_digits=2):
+                raise UserError(self.env._(
+                    "Voucher %(code)s is worth %(amount).2f, on one line of quantity 1.",
+                    code=voucher.name, amount=voucher.amount,
+                ))
+            vouchers |= voucher
+        return vouchers

@@ -29,6 +29,10 @@ class PosOrderLine(models.Model):
         "vip.gift.issue", string="VIP Gift", index="btree_not_null", copy=False, ondelete="restrict",
         help="The planned gift this zero-price line hands over.",
     )
+    vip_voucher_code = fields.Char(
+        string="Voucher Code", copy=False,
+        help="The year-end voucher this negative line redeems; checked by the server at sync.",
+    )
 
     @api.model
     def _load_pos_data_fields(self, config_id):
@@ -36,6 +40,7 @@ class PosOrderLine(models.Model):
             *super()._load_pos_data_fields(config_id), "vip_discount_label", "vip_cashier_discount", "vip_redeem_gift",
             "vip_benefit_kind",
             "vip_gift_issue_id",
+            "vip_voucher_code",
         ]
 
     @api.constrains("vip_gift_issue_id", "price_subtotal_incl", "product_id")

@@ -4,16 +4,19 @@ from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules import module as odoo_module
+from odoo.tools import html2plaintext, is_html_empty
 from psycopg2.extras import execute_values
 
 from ..engine import benefits as benefits_engine
+from ..engine import guards as guards_engine
 from ..engine import levels as level_engine
 from ..engine import points as points_engine
 from ..engine import profile as profile_engine
+from ..engine import reach as reach_engine
 from ..engine import rulebook
 from ..engine import segments as segment_engine
 from ..engine.night import ID_MAX
@@ -39,11 +42,13 @@ LEVEL_FIELDS = {"vip_level_id", "vip_level_since", "vip_level_valid_until", "vip
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 LIFECYCLE = [("new", "New"), ("active", "Active"), ("silent", "Silent"), ("sleeping", "Sleeping"), ("lost", "Lost")]
 PAID_STATES = ("paid", "done", "invoiced")
+CHANNELS = [("sms", "SMS"), ("email", "Email")]
 
 
 class ResPartner(models.Model):
     """A customer as a VIP member: membership, profile, complaints and segmentation; the
-    terminal's member data; the nightly level review and segmentation."""
+    terminal's member data; the nightly level review and segmentation; lost and replaced
+    cards; reaching the member by their channel; the till's guards on the member side."""
 
     _inherit = "res.partner"
 
@@ -128,6 +133,11 @@ class ResPartner(models.Model):
         string="Segments Due", copy=False, readonly=True,
         help="The next night on which the class or the stage may change with no new sale or points "
              "movement; the nightly job recomputes the member then, or at their next change.")
+    # -- reaching the member ----------------------------------------------------------------
+    vip_channel = fields.Selection(
+        CHANNELS, string="Preferred Channel",
+        help="How the member wants to be told (greetings, notices, vouchers). Empty: the programme's default.",
+    )
 
     def init(self):
         # A card number is unique per company; shared partners (no company) share one space.
@@ -183,7 +193,8 @@ class ResPartner(models.Model):
     # -- constraints ----------------------------------------------------------------
 
     def _vip_check_card_free(self, card, company):
-        """Refuse a card number another partner of the company holds, before the database does."""
+        """Refuse a card number another partner of the company holds, before the database does,
+        and a replaced one."""
         duplicate = self.sudo().with_context(active_test=False).search([
             ("id", "not in", self.ids),
             ("vip_card_number", "=", card),
@@ -192,6 +203,16 @@ class ResPartner(models.Model):
         if duplicate:
             raise ValidationError(_(
                 "The card number %(card)s already belongs to %(other)s.", card=card, other=duplicate.display_name,
+            ))
+        # A replaced number is never given again: scanned at the till it finds its member.
+        if self and all(p.vip_card_number == card for p in self):
+            return
+        # Partners without a company share the current company's numbers.
+        replaced = self._vip_replaced_card(card, company or self.env.company)
+        if replaced:
+            raise ValidationError(_(
+                "The card number %(card)s was replaced on %(date)s and belongs to %(name)s; it cannot be given again.",
+                card=card, date=replaced.date, name=replaced.partner_id.display_name,
             ))
 
     @api.constrains("vip_card_number", "vip_state", "company_id")
@@ -1416,3 +1437,219 @@ class ResPartner(models.Model):
             program.sudo().write({"rfm_refresh_requested": False})
         self._vip_check_balances()
         return {"members": members}
+
+    # -- lost and replaced cards -------------------------------------------------------------
+
+    @api.model
+    def _vip_replaced_card(self, card, company):
+        """The replacement record of an old card number of ``company``, latest first."""
+        if not card or not company:
+            return self.env["vip.card.replacement"]
+        return self.env["vip.card.replacement"].sudo().search(
+            [("old_card_number", "=", card), ("company_id", "=", company.id)], limit=1,
+        )
+
+    def vip_replace_card(self, reason, new_card=None, kind="lost"):
+        """Give the member a new card number (the next of the sequence, or ``new_card`` when a
+        pre-printed card is handed out), record the replacement and return the new number."""
+        self.ensure_one()
+        if not self.env.su and not self.env.user.has_group("vip_loyalty.group_vip_advisor"):
+            raise AccessError(_("Only VIP advisors and managers replace cards in the back office."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(_("Give the reason the card is replaced."))
+        partner = self.sudo()
+        if partner.vip_state in (False, "none") or not partner.vip_card_number:
+            raise UserError(_("%s has no VIP card to replace.", partner.display_name))
+        company = partner.company_id or self.env.company
+        old_card = partner.vip_card_number
+        if (new_card or "").strip():
+            new_card = profile_engine.normalize_card(new_card)
+            if not profile_engine.is_valid_card(new_card):
+                raise ValidationError(_(
+                    "The card number %(card)s is not valid: use 3 to 32 letters, digits or dashes.", card=new_card,
+                ))
+            if new_card == old_card:
+                raise ValidationError(_("The new card number is the old one."))
+            partner.browse()._vip_check_card_free(new_card, partner.company_id)
+        else:
+            new_card = partner.with_company(company)._vip_next_card_number()
+        replacement = self.env["vip.card.replacement"].sudo().create({
+            "old_card_number": old_card,
+            "old_partner_id": partner.id,
+            "partner_id": partner.id,
+            "new_card_number": new_card,
+            "company_id": company.id,
+            "date": company._vip_today(),
+            "reason": reason,
+            "kind": kind,
+            "user_id": self.env.user.id,
+        })
+        partner.write({"vip_card_number": new_card})
+        partner.message_post(body=_(
+            "Card %(old)s replaced by %(new)s (%(kind)s: %(reason)s).",
+            old=old_card, new=new_card,
+            kind=dict(replacement._fields["kind"]._description_selection(self.env))[kind], reason=reason,
+        ))
+        return new_card
+
+    def action_vip_replace_card(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Report lost card / Replace card"),
+            "res_model": "vip.card.replace",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    # -- at the till ------------------------------------------------------------------------
+
+    @api.model
+    def vip_pos_lookup(self, query, config_id=None):
+        """``vip_pos_search`` plus the warning the till shows when ``query`` is a replaced card."""
+        ids = self.vip_pos_search(query, config_id=config_id)
+        company = self._vip_pos_company(config_id)
+        replaced = self._vip_replaced_card(profile_engine.normalize_card((query or "").strip()), company)
+        warning = False
+        if replaced and replaced.partner_id.id in ids:
+            warning = {
+                "partner_id": replaced.partner_id.id,
+                "message": _(
+                    "Card %(old)s was replaced on %(date)s (%(reason)s): the member's card is now %(new)s.",
+                    old=replaced.old_card_number, date=replaced.date, reason=replaced.reason,
+                    new=replaced.partner_id.vip_card_number,
+                ),
+            }
+        return {"ids": ids, "warning": warning}
+
+    @api.model
+    def vip_pos_replace_card(self, partner_id, reason, config_id=None, card=None):
+        """A lost card replaced at the till: the new number, and the fee item the till adds to the order."""
+        company = self._vip_pos_company(config_id)
+        partner = self._vip_pos_member(partner_id, company)
+        if not partner:
+            raise AccessError(_("This customer is not a member of this shop's company."))
+        new_card = partner.vip_replace_card(reason, new_card=card, kind="lost")
+        fee = self.env["vip.program"]._get_for_company(company).card_fee_product_id
+        return {
+            "card": new_card,
+            "fee_product_id": fee.id or False,
+            "message": _("New card %(card)s for %(name)s.", card=new_card, name=partner.name),
+        }
+
+    # -- reaching the member ----------------------------------------------------------------
+
+    def _vip_reach_channel(self, company=None):
+        """The channel a message to this member takes (engine rule), or False: only logged."""
+        self.ensure_one()
+        program = self.env["vip.program"].sudo()._get_for_company(company or self.company_id or self.env.company)
+        return reach_engine.choose_channel(
+            self.vip_channel, program.reach_default_channel, bool(self.mobile or self.phone), bool(self.email),
+        ) or False
+
+    def _vip_reach(self, kind, key, subject, body, company=None, record=None, today=None):
+        """Tell the member by their channel and log it on the member; once per ``key``.
+
+        ``body`` is HTML (email) and becomes plain text for an SMS, sent through Odoo's SMS
+        queue (IAP). ``record`` carries the message (a gift, a complaint), the member by
+        default. Returns the care log, or an empty one when already sent or not consented.
+        """
+        self.ensure_one()
+        partner = self.sudo()
+        company = company or partner.company_id or self.env.company
+        log_model = self.env["vip.care.log"].sudo()
+        if not reach_engine.may_receive(kind, partner.vip_accepts_promotions):
+            return log_model
+        if log_model.search_count([("partner_id", "=", partner.id), ("key", "=", key)], limit=1):
+            return log_model
+        channel, text = partner._vip_deliver(subject, body, company, record)
+        return log_model.create({
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "key": key,
+            "kind": kind,
+            "date": today or company._vip_today(),
+            "channel": "message",
+            "message_channel": channel or "none",
+            "message_text": text,
+        })
+
+    def _vip_deliver(self, subject, body, company, record=None):
+        """Send one message to the member by their channel; returns (channel or "none", text)."""
+        self.ensure_one()
+        partner = self.sudo()
+        channel = partner._vip_reach_channel(company)
+        text = html2plaintext(body).strip() if body and not is_html_empty(body) else ""
+        if subject:
+            text = f"{subject}: {text}" if text else subject
+        carrier = (record or partner).sudo()
+        if channel == "sms":
+            carrier._message_sms(body=text, partner_ids=partner.ids, subject=subject, put_in_queue=True)
+        else:
+            html = body if isinstance(body, Markup) else Markup("<p>%s</p>") % escape(body or "")
+            carrier.message_post(
+                body=html, subject=subject, partner_ids=partner.ids if channel else [],
+                message_type="comment", subtype_xmlid="mail.mt_comment" if channel else "mail.mt_note",
+            )
+        return channel or "none", text
+
+    # -- the till's guards on the member side -----------------------------------------------
+
+    def _vip_is_staff(self, company):
+        """The partner of one of ``company``'s own users or employees."""
+        self.ensure_one()
+        users = self.env["res.users"].sudo().with_context(active_test=False).search_count(
+            [("partner_id", "=", self.id), ("share", "=", False), ("company_ids", "in", company.id)], limit=1,
+        )
+        if users:
+            return True
+        if "hr.employee" in self.env and "work_contact_id" in self.env["hr.employee"]._fields:
+            return bool(self.env["hr.employee"].sudo().with_context(active_test=False).search_count(
+                [("work_contact_id", "=", self.id), ("company_id", "=", company.id)], limit=1,
+            ))
+        return False
+
+    def _vip_qualifying_level(self, company, program, engine_lines, lines, today):
+        """The level this order lifts the member to (counted before member discounts), or nothing."""
+        self.ensure_one()
+        level_model = self.env["vip.level"].sudo()
+        if not program.guard_qualifying_order or self.vip_state != "active":
+            return level_model
+        amount = sum(
+            eline.unit_price * eline.quantity * (100.0 - float(line.get("discount") or 0.0)) / 100.0
+            for eline, line in zip(engine_lines, lines, strict=True)
+        )
+        if amount <= 0:
+            return level_model
+        best = guards_engine.qualifying_level(
+            self.env["vip.level"]._specs_for_company(company), self.vip_level_id.id,
+            self._vip_purchases([self.id], company)[self.id], self.vip_points_balance, today, amount,
+        )
+        return level_model.browse(best[0].id) if best else level_model
+
+    def _vip_best_prices(self, config, benefits, engine_lines, lines, products, today):
+        """Lines where a walk-in customer (the till's own pricelist today) pays less than the
+        member would: the member gets the walk-in price, named on the line and the receipt."""
+        pricelist = config.pricelist_id
+        if not pricelist:
+            return benefits
+        result = []
+        currency = config.currency_id
+        for benefit, eline, line, product in zip(benefits, engine_lines, lines, products, strict=True):
+            percent = None
+            if eline.quantity > 0 and eline.unit_price > 0:
+                walkin = pricelist._get_product_price(product, eline.quantity, currency=currency, date=today)
+                member = max(benefit.discount_percent, float(line.get("discount") or 0.0))
+                percent = guards_engine.best_price_percent(eline.unit_price, member, walkin)
+            if percent is None:
+                result.append(benefit)
+                continue
+            member_price = eline.unit_price * (100.0 - benefit.discount_percent) / 100.0
+            price, member_text = (currency.format(v) if currency else f"{v:.2f}" for v in (walkin, member_price))
+            result.append(benefits_engine.LineBenefit(percent, "best_price", _(
+                "Best price: %(price)s as for every customer today (member price %(member)s)",
+                price=price, member=member_text,
+            )))
+        return result

@@ -293,6 +293,8 @@ class VipAnalysisSnapshot(models.Model):
         rows = self.sudo().create(vals_list)
         _logger.info("vip: monthly analysis %s of %s: %s rows in %.2f s", month, company.name, len(rows),
                      time.time() - started)
+        # The staff teams' rows of the month, from the advisors' rows.
+        self.env["vip.team.snapshot"]._vip_compute(month, company, rows)
         return rows
 
     @api.model

@@ -16,6 +16,7 @@ ENTRY_TYPES = [
     ("reverse", "Reversed"),
     ("adjust", "Adjustment"),
     ("compensation", "Compensation"),
+    ("voucher", "Converted to vouchers"),
 ]
 
 
@@ -84,6 +85,13 @@ class VipPointsEntry(models.Model):
                 ON vip_points_entry (reversed_entry_id) WHERE entry_type = 'expire';
             CREATE INDEX IF NOT EXISTS vip_points_entry_open_lots
                 ON vip_points_entry (partner_id, expiry_date) WHERE remaining > 0;
+            """
+        )
+        # One year-end conversion per member, company and conversion date, whatever the re-runs.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS vip_points_entry_voucher_uniq
+                ON vip_points_entry (partner_id, company_id, date) WHERE entry_type = 'voucher';
             """
         )
 

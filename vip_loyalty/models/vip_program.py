@@ -1,13 +1,17 @@
 import logging
 
-from odoo import Command, api, fields, models, tools
+from odoo import Command, _, api, fields, models, tools
 from odoo.addons.base.models.res_partner import _tz_get
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules import module as odoo_module
 
+from ..engine import analysis as analysis_engine
 from ..engine import care as care_engine
+from ..engine import guards as guards_engine
 from ..engine import levels as level_engine
 from ..engine import liability as liability_engine
+from ..engine import reach as reach_engine
+from ..engine import segments as segment_engine
 
 _logger = logging.getLogger(__name__)
 
@@ -87,6 +91,123 @@ class VipProgram(models.Model):
         help="A history rebuild, VIP list import or monthly analysis of up to this many orders (or rows) "
              "runs at once when its button is pressed; a larger one runs as a background job "
              "(VIP › Configuration › Background Jobs). 0: always in the background.",
+    )
+
+    # -- the nightly job in shards and the RFM cadence ------------------------------------------
+    night_shard_size = fields.Integer(
+        string="Members per night shard", default=5000,
+        help="The nightly job is cut into shards of this many members; Odoo's cron workers, on one "
+             "server or several, each take the next free shard. A shard is one transaction.")
+    rfm_refresh_days = fields.Integer(
+        string="Refresh RFM every (days)", default=7,
+        help="RFM scores and the high-price threshold are relative to all members: a full segmentation "
+             "recomputes them on this cadence, after the night's shards (0 = only on demand). Every "
+             "other night recomputes only the members whose purchases, points or thresholds changed.")
+    rfm_refreshed_on = fields.Date(string="RFM refreshed on", readonly=True, copy=False)
+    rfm_refresh_requested = fields.Boolean(readonly=True, copy=False)
+    segment_high_price_threshold = fields.Float(
+        string="High-price threshold", readonly=True, copy=False,
+        help="Average unit price from which a member is 'high price', from the last full segmentation.")
+
+    # -- segmentation and analysis ---------------------------------------------------------------
+    abc_a_points = fields.Integer(string="A: points at least", help="Seed 000: 50 points make an A member.")
+    abc_a_purchases = fields.Integer(string="A: more purchases than", help="Seed 000: more than 5 purchases ...")
+    abc_a_months = fields.Integer(string="A: within months", help="... in the last 2 months.")
+    abc_drop_months = fields.Integer(string="Drop one class after months",
+                                     help="No visit for this many months drops the member one ABC class (0 = off).")
+    lifecycle_new_days = fields.Integer(string="New for days", help="Days after the first purchase a member is new.")
+    lifecycle_silent_months = fields.Integer(string="Silent after months")
+    lifecycle_sleeping_months = fields.Integer(string="Sleeping after months")
+    lifecycle_lost_months = fields.Integer(string="Lost after months")
+    types_min_purchases = fields.Integer(string="Purchase types after purchases")
+    new_arrival_days = fields.Integer(string="New arrival: days after launch")
+    new_arrival_share = fields.Float(string="New arrival: share of lines")
+    promotion_share = fields.Float(string="Promotion: share of discounted lines")
+    bulk_units = fields.Float(string="Bulk: units per purchase")
+    frequent_gap_days = fields.Float(string="Frequent: days between purchases")
+    high_price_quantile = fields.Float(string="High price: quantile of unit price")
+    style_share = fields.Float(string="Style: share of the main category")
+    rfm_months = fields.Integer(string="RFM window (months)")
+    active_months = fields.Integer(string="Active if bought within months",
+                                   help="A member without a purchase for this long is a dead card.")
+    registration_rate_target = fields.Float(string="Registration rate required",
+                                            help="Share of new purchasing customers who must register (0-1).")
+    new_member_target = fields.Integer(string="New members per staff group per month")
+    new_member_target_low = fields.Integer(string="New members target in the low season")
+    new_member_low_months = fields.Char(string="Low season months", help="Comma separated, e.g. 7,8,9.")
+
+    # -- the till's guards and lost cards -------------------------------------------------------
+    card_fee_product_id = fields.Many2one(
+        "product.product", string="Card replacement fee",
+        help="Added to the till's order when a lost card is replaced at the till; empty: no fee.",
+    )
+    guard_group_orders = fields.Boolean(
+        string="No member benefits on group orders",
+        help="An order marked at the till as a group or corporate order gets no member discount and earns no points.",
+    )
+    guard_staff = fields.Boolean(
+        string="No member benefits for staff",
+        help="When the customer is one of the company's own users or employees, the order gets no member "
+             "discount and earns no points, unless staff benefits are allowed.",
+    )
+    staff_benefits_allowed = fields.Boolean(
+        string="Staff may use member benefits",
+        help="Lifts the staff guard: staff buying for themselves get their member discount and points.",
+    )
+    guard_best_price = fields.Boolean(
+        string="Best price for members",
+        help="A member never pays more for an item than a walk-in customer would that day: where the till's "
+             "pricelist or promotion is lower than the member's level price, the member gets the lower one.",
+    )
+    guard_qualifying_order = fields.Boolean(
+        string="New level's discount on the qualifying order",
+        help="The purchase that lifts a member to a level gets that level's discount on the same order, "
+             "when the level says so; the till shows the new level before payment.",
+    )
+
+    # -- further member days, birthday discount and enrolment requirements ---------------------
+    member_days = fields.Char(
+        string="Further member days",
+        help="Days of the month that are member days besides the one above, comma separated (seed 003: 9,19,29).",
+    )
+    birthday_scope = fields.Selection(
+        [("one_item", "One item"), ("whole_order", "The whole order")], string="Birthday-month discount on",
+        default="one_item", required=True,
+        help="Seed 000 gives the birthday discount on one item; other stores give it on the whole order.",
+    )
+    birthday_day_percent = fields.Float(
+        string="Extra on the birthday itself (%)",
+        help="On the member's birthday, this much more off every item, after its other discount (0 = none).",
+    )
+    enrol_require_phone = fields.Boolean(string="Phone required to enrol")
+    enrol_require_birthday = fields.Boolean(string="Birthday required to enrol")
+    enrol_min_spend = fields.Float(
+        string="Minimum spend to enrol",
+        help="A buyer is enrolled automatically only by an order of at least this amount (0 = any purchase).",
+    )
+
+    # -- reaching members and year-end vouchers -------------------------------------------------
+    reach_default_channel = fields.Selection(
+        [("sms", "SMS"), ("email", "Email")], string="Default Channel", default="sms", required=True,
+        help="Channel of members without a preference. A member without a mobile number gets email, "
+             "one without an email gets SMS.",
+    )
+    voucher_enabled = fields.Boolean(string="Year-end Vouchers", default=True)
+    voucher_conversion_month = fields.Integer(string="Conversion month", default=12)
+    voucher_conversion_day = fields.Integer(string="Conversion day", default=1)
+    voucher_valid_until_month = fields.Integer(string="Valid until month", default=1)
+    voucher_valid_until_day = fields.Integer(string="Valid until day", default=15)
+    voucher_points_per_unit = fields.Integer(
+        string="Points per currency unit", default=10, help="Seed 003: points ÷ 10 = voucher amount.",
+    )
+    voucher_min_face = fields.Integer(string="Smallest face value", default=10)
+    voucher_max_face = fields.Integer(string="Largest face value", default=100)
+    voucher_product_id = fields.Many2one(
+        "product.product", string="Voucher product",
+        help="Product of the till line (negative price) by which a voucher pays part of an order.",
+    )
+    events_per_year = fields.Integer(
+        string="VIP events per year", default=4, help="Seed 003: at least this many VIP events a year.",
     )
 
     _sql_constraints = [
@@ -608,3 +729,190 @@ class VipProgram(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_journal_line")
         action.update({"domain": [("vip_program_id", "=", self.id)], "context": {"create": False}})
         return action
+
+    # -- the nightly job in shards and the RFM cadence ------------------------------------------
+
+    @api.constrains("night_shard_size", "rfm_refresh_days")
+    def _check_night_numbers(self):
+        for program in self:
+            if program.night_shard_size < 1 or program.rfm_refresh_days < 0:
+                raise ValidationError(_("A night shard needs at least one member, and the RFM cadence "
+                                        "cannot be negative."))
+
+    def action_vip_refresh_rfm(self):
+        """On demand: a full segmentation with RFM quintiles, run by the night's cron workers."""
+        self.ensure_one()
+        self.write({"rfm_refresh_requested": True})
+        shards = self.env["vip.night.shard"].sudo()
+        today = self.company_id._vip_today()
+        last = shards.search([("company_id", "=", self.company_id.id), ("night", "=", today),
+                              ("kind", "=", "final")], order="shard_no desc", limit=1)
+        shards.create({"company_id": self.company_id.id, "night": today, "kind": "final",
+                       "shard_no": (last.shard_no + 1) if last else 1})
+        shards._vip_trigger_workers()
+        return {
+            "type": "ir.actions.client", "tag": "display_notification",
+            "params": {"type": "info", "message": _("RFM scores will be refreshed by the nightly workers shortly.")},
+        }
+
+    # -- segmentation and analysis ---------------------------------------------------------------
+
+    @api.constrains(
+        "abc_a_points", "abc_a_purchases", "abc_a_months", "abc_drop_months", "lifecycle_new_days",
+        "lifecycle_silent_months", "lifecycle_sleeping_months", "lifecycle_lost_months", "types_min_purchases",
+        "new_arrival_days", "new_arrival_share", "promotion_share", "bulk_units", "frequent_gap_days",
+        "high_price_quantile", "style_share", "rfm_months", "active_months", "registration_rate_target",
+        "new_member_target", "new_member_target_low", "new_member_low_months",
+    )
+    def _check_segment_numbers(self):
+        for program in self:
+            numbers = [
+                program.abc_a_points, program.abc_a_purchases, program.abc_a_months, program.abc_drop_months,
+                program.lifecycle_new_days, program.lifecycle_silent_months, program.lifecycle_sleeping_months,
+                program.lifecycle_lost_months, program.types_min_purchases, program.new_arrival_days,
+                program.bulk_units, program.frequent_gap_days, program.rfm_months, program.active_months,
+                program.new_member_target, program.new_member_target_low,
+            ]
+            if any(n < 0 for n in numbers):
+                raise ValidationError(_("Segmentation thresholds cannot be negative."))
+            shares = [program.new_arrival_share, program.promotion_share, program.high_price_quantile,
+                      program.style_share, program.registration_rate_target]
+            if any(not 0 <= s <= 1 for s in shares):
+                raise ValidationError(_("Shares, quantiles and rates are fractions between 0 and 1."))
+            stages = [m for m in (program.lifecycle_silent_months, program.lifecycle_sleeping_months,
+                                  program.lifecycle_lost_months) if m]
+            if stages != sorted(stages):
+                raise ValidationError(_("Lifecycle months must grow: silent, then sleeping, then lost."))
+            try:
+                analysis_engine.parse_months(program.new_member_low_months)
+            except ValueError as exc:
+                raise ValidationError(_("Low season months: %s", exc)) from exc
+
+    def _segment_params(self):
+        self.ensure_one()
+        return segment_engine.SegmentParams(
+            abc_a_points=self.abc_a_points,
+            abc_a_purchases=self.abc_a_purchases,
+            abc_a_months=self.abc_a_months,
+            abc_drop_months=self.abc_drop_months,
+            new_days=self.lifecycle_new_days,
+            silent_months=self.lifecycle_silent_months,
+            sleeping_months=self.lifecycle_sleeping_months,
+            lost_months=self.lifecycle_lost_months,
+            types_min_purchases=self.types_min_purchases,
+            new_arrival_days=self.new_arrival_days,
+            new_arrival_share=self.new_arrival_share,
+            promotion_share=self.promotion_share,
+            bulk_units=self.bulk_units,
+            frequent_gap_days=self.frequent_gap_days,
+            high_price_quantile=self.high_price_quantile,
+            style_share=self.style_share,
+            rfm_months=self.rfm_months,
+        )
+
+    def _new_member_target_for(self, month):
+        self.ensure_one()
+        return analysis_engine.new_member_target(
+            month, self.new_member_target, self.new_member_target_low,
+            analysis_engine.parse_months(self.new_member_low_months),
+        )
+
+    @api.model
+    def _cron_monthly_analysis(self, today=None):
+        """Snapshot last month for every company (re-running recomputes it)."""
+        for company in self.env["res.company"].sudo().search([]):
+            month = analysis_engine.previous_month(today or company._vip_today())
+            self.env["vip.analysis.snapshot"].sudo().with_company(company)._vip_compute_month(month, company)
+
+    # -- the till's guards and lost cards -------------------------------------------------------
+
+    @api.constrains("member_days", "birthday_day_percent", "enrol_min_spend")
+    def _check_till_settings(self):
+        for program in self:
+            try:
+                days = analysis_engine.parse_days(program.member_days)
+            except ValueError as exc:
+                raise ValidationError(self.env._("Further member days: %s", exc)) from exc
+            if not 0 <= program.birthday_day_percent <= 100 or program.enrol_min_spend < 0 or not days <= set(
+                    range(1, 32)):
+                raise ValidationError(self.env._(
+                    "The birthday extra is between 0 and 100%, and the minimum spend to enrol cannot be negative."))
+
+    def _vip_member_days(self):
+        self.ensure_one()
+        return tuple(sorted(analysis_engine.parse_days(self.member_days)))
+
+    def _vip_enrol_missing(self, partner):
+        """The fields the programme requires at enrolment that ``partner`` lacks, by label."""
+        self.ensure_one()
+        missing = []
+        if not (partner.name or "").strip():
+            missing.append(self.env._("name"))
+        if self.enrol_require_phone and not (partner.phone or partner.mobile):
+            missing.append(self.env._("phone"))
+        if self.enrol_require_birthday and not partner.vip_birthday:
+            missing.append(self.env._("birthday"))
+        return missing
+
+    def _vip_may_auto_enrol(self, partner, order):
+        """A buyer is enrolled by a paid order only when it reaches the minimum spend and the
+        customer has the required fields (the order itself never fails for it)."""
+        self.ensure_one()
+        return order.amount_total >= self.enrol_min_spend and not self._vip_enrol_missing(partner)
+
+    def _vip_guard_settings(self):
+        self.ensure_one()
+        return guards_engine.GuardSettings(
+            group_orders=self.guard_group_orders, staff=self.guard_staff,
+            staff_benefits_allowed=self.staff_benefits_allowed, best_price=self.guard_best_price,
+            qualifying_order=self.guard_qualifying_order,
+        )
+
+    def _vip_order_guard(self, partner, group_order):
+        """"group" or "staff" when an order of ``partner`` gets no member benefit, else False."""
+        self.ensure_one()
+        settings = self._vip_guard_settings()
+        is_staff = bool(partner) and settings.staff and not settings.staff_benefits_allowed \
+            and partner._vip_is_staff(self.company_id)
+        return guards_engine.order_guard(settings, bool(group_order), is_staff) or False
+
+    def _vip_guard_message(self, guard):
+        return {
+            "group": self.env._("Group or corporate order: no member discount and no points."),
+            "staff": self.env._("Staff purchase: no member discount and no points."),
+        }[guard]
+
+    # -- reaching members and year-end vouchers -------------------------------------------------
+
+    @api.constrains(
+        "voucher_conversion_month", "voucher_conversion_day", "voucher_valid_until_month",
+        "voucher_valid_until_day", "voucher_points_per_unit", "voucher_min_face", "voucher_max_face",
+        "events_per_year",
+    )
+    def _check_voucher_settings(self):
+        for program in self:
+            if program.voucher_points_per_unit <= 0:
+                raise ValidationError(self.env._("Points per currency unit must be positive."))
+            if not 0 < program.voucher_min_face <= program.voucher_max_face:
+                raise ValidationError(self.env._(
+                    "Voucher face values need 0 < smallest <= largest (%(min)s, %(max)s).",
+                    min=program.voucher_min_face, max=program.voucher_max_face,
+                ))
+            for month, day in ((program.voucher_conversion_month, program.voucher_conversion_day),
+                               (program.voucher_valid_until_month, program.voucher_valid_until_day)):
+                if not (1 <= month <= 12 and 1 <= day <= 31):
+                    raise ValidationError(self.env._("A voucher date needs a month 1-12 and a day 1-31."))
+            if program.events_per_year < 0:
+                raise ValidationError(self.env._("The number of VIP events per year cannot be negative."))
+
+    def _vip_voucher_settings(self):
+        self.ensure_one()
+        return reach_engine.VoucherSettings(
+            conversion_month=self.voucher_conversion_month,
+            conversion_day=self.voucher_conversion_day,
+            valid_until_month=self.voucher_valid_until_month,
+            valid_until_day=self.voucher_valid_until_day,
+            points_per_unit=self.voucher_points_per_unit,
+            min_face=self.voucher_min_face,
+            max_face=self.voucher_max_face,
+        )

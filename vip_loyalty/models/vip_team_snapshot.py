@@ -41,15 +41,3 @@ class VipTeamSnapshot(models.Model):
                 "registration_rate": analysis_engine.ratio(registered, faces),
             })
         return self.sudo().create(vals_list)
-
-
-class VipAnalysisSnapshot(models.Model):
-    _inherit = "vip.analysis.snapshot"
-
-    @api.model
-    def _vip_compute_month(self, month, company=None):
-        rows = super()._vip_compute_month(month, company)
-        company = company or self.env.company
-        self.env["vip.team.snapshot"]._vip_compute(
-            analysis_engine.month_start(fields.Date.to_date(month)), company, rows)
-        return rows
