@@ -43,10 +43,10 @@ class PosOrder(models.Model):
                     ))
         return super()._process_order(order, existing_order)
 
-    def _vip_earn(self, lines, on_date):
+    def _vip_earn(self, lines, on_date, texts):
         if self._vip_check_guards():
             return 0
-        return super()._vip_earn(lines, on_date)
+        return super()._vip_earn(lines, on_date, texts)
 
     def _vip_check_guards(self):
         """The guard that keeps this paid order from earning ("group", "staff") or False; what the
