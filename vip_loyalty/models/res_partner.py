@@ -1018,15 +1018,17 @@ class ResPartner(models.Model):
         except (TypeError, ValueError) as exc:
             raise UserError(_("A line discount is between 0 and 100%.")) from exc
         label = applied.label
+        # Formatted outside _(): the translation extractor cannot read f-strings in its arguments.
+        shown, shown_member = f"{typed:g}", f"{member.discount_percent:g}"
         if applied.kind == "cashier":
-            label = _("Cashier discount %(typed)s%%", typed=f"{typed:g}")
+            label = _("Cashier discount %(typed)s%%", typed=shown)
             if member.kind != "none":
                 label = _(
                     "Cashier discount %(typed)s%% (member %(member)s%% not applied)",
-                    typed=f"{typed:g}", member=f"{member.discount_percent:g}",
+                    typed=shown, member=shown_member,
                 )
         elif typed > 0 and applied.kind != "none":
-            label = _("%(label)s (cashier %(typed)s%% not applied)", label=applied.label, typed=f"{typed:g}")
+            label = _("%(label)s (cashier %(typed)s%% not applied)", label=applied.label, typed=shown)
         return {"discount": applied.discount_percent, "kind": applied.kind, "label": label}
 
     @api.model
