@@ -33,7 +33,7 @@ Rules (seeds 000 and 003; every number comes from configuration):
 ``apply_benefits`` returns one ``LineBenefit`` per input line, in order: the extra discount
 percent to write on the line (on top of the promoted price), a kind and a label.
 
-5. **Settings seed 003 uses:** several member days a month (``member_days``, e.g. 9, 19, 29,
+5. **Further settings:** several member days a month (``member_days``, e.g. 9, 19, 29,
    beside ``member_day``); the birthday-month discount on the whole order instead of one item
    (``birthday_scope`` "whole_order"); and on the birthday itself ``birthday_day_percent`` more on
    every item, taken after its other discount.
@@ -68,9 +68,9 @@ class BenefitConfig:
     member_day: int = 0
     stack_floor_percent: float = 0.0
     birthday: date | None = None
-    # Seed 003: several member days a month (9th, 19th, 29th), beside ``member_day``.
+    # Several member days a month (9th, 19th, 29th), beside ``member_day``.
     member_days: tuple = ()
-    # "one_item" (seed 000) or "whole_order": where the birthday-month discount goes.
+    # "one_item" or "whole_order": where the birthday-month discount goes.
     birthday_scope: str = "one_item"
     # On the birthday itself, this much more on every item (taken after the other discount).
     birthday_day_percent: float = 0.0

@@ -1,4 +1,4 @@
-"""The till's guards (seed 003): when a member's benefits do not apply, the best price, and the
+"""The till's guards: when a member's benefits do not apply, the best price, and the
 discount of the level a purchase qualifies for. Pure Python: no odoo import, no I/O.
 
 1. **Group and staff orders** get no member discount and earn no points: an order marked as a

@@ -211,7 +211,7 @@ def window_start(window: str, on_date: date) -> date | None:
 
 
 def counted_date(day: date, window: str, year_end_next_year: bool = False) -> date:
-    """The day a purchase counts on: with ``year_end_next_year`` (seed 000's pharmacy manual),
+    """The day a purchase counts on: with ``year_end_next_year`` (a pharmacy chain's rule),
     a purchase on 31 December counts in the next calendar year."""
     if year_end_next_year and window == "calendar_year" and (day.month, day.day) == (12, 31):
         return day + timedelta(days=1)

@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 
 
 class VipEvent(models.Model):
-    """A VIP event (seed 003: VIP sessions, thank-you evenings): who is invited, who came,
+    """A VIP event (a VIP session, a thank-you evening): who is invited, who came,
     what they bought that day."""
 
     _name = "vip.event"

@@ -5,7 +5,7 @@ from ..engine import analysis as analysis_engine
 
 
 class VipStaffTeam(models.Model):
-    """A staff group with its own new-member target (seed 000: 30 a month, 20 in July–September)."""
+    """A staff group with its own new-member target (by default 30 a month, 20 in July–September)."""
 
     _name = "vip.staff.team"
     _description = "VIP Staff Team"

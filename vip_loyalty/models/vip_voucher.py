@@ -14,7 +14,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 class VipVoucher(models.Model):
-    """A year-end cash voucher (seed 003 part 6): points converted on 1 December, used once at
+    """A year-end cash voucher: points converted on 1 December, used once at
     the till until 15 January. Its face value is a liability until it is used or expires."""
 
     _name = "vip.voucher"

@@ -178,10 +178,10 @@ class TestAnalysis(VipPosCommon):
         self.assertEqual(self.row(july, shop=False).new_member_target, 20, "20 in July-September")
 
     def test_registration_rate_per_cashier_and_team_targets(self):
-        """Issue 14 item 6: anonymous sales are new faces not registered, per cashier; targets per team."""
+        """Anonymous sales are new faces not registered, per cashier; targets per team."""
         team = self.env["vip.staff.team"].create({"name": "Group A", "user_ids": [(6, 0, self.env.user.ids)]})
         other = self.env["vip.staff.team"].create({"name": "Group B", "user_ids": [(6, 0, self.advisor2.ids)]})
-        self.assertEqual((team.new_member_target, team.new_member_target_low), (30, 20), "seed 000 defaults")
+        self.assertEqual((team.new_member_target, team.new_member_target_low), (30, 20), "the default targets")
         rows = self._dataset()
         cashier = self.row(rows, shop=self.config, advisor=self.env.user)
         # This cashier rang up C (enrolled), D (not) and the anonymous sale: 1 of 3 by hand.

@@ -141,7 +141,7 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         self.assertEqual(self.member.vip_points_balance, 53)
 
     def test_cashier_discount_is_never_overwritten(self):
-        """Item 8: a typed discount above the member's stays, one below yields; each line says which."""
+        """A typed discount above the member's stays, one below yields; each line says which."""
         self.main_pos_config.with_user(self.pos_user).open_ui()
         self.start_pos_tour("vip_pos_cashier_discount_tour", login="pos_user")
         order = self._orders(self.member)
@@ -154,7 +154,7 @@ class TestVipPosTour(TestPointOfSaleHttpCommon):
         self.assertAlmostEqual(order.amount_total, 559.0 * 0.85 + 880.0 * 0.95, places=2)
 
     def test_lost_card_scanned_finds_the_member_with_a_warning(self):
-        """Issue 14 item 3: the old card finds the member, warns, and the points go to the member's card."""
+        """The old card finds the member, warns, and the points go to the member's card."""
         new_card = self.member.vip_replace_card("lost in the park")
         self.main_pos_config.with_user(self.pos_user).open_ui()
         self.start_pos_tour("vip_pos_replaced_card_tour", login="pos_user")

@@ -23,7 +23,7 @@ class TestVipPosUserTour(TestPointOfSaleHttpCommon):
             rule = env.ref("vip_loyalty.vip_points_rule_default").sudo()
             rule.copy({"company_id": company.id, "name": rule.name})
         env["vip.program"]._get_for_company(company).member_day = 0
-        # 2 × 559 would lift the member to Senior with its 5% on the same order (issue 14, the
+        # 2 × 559 would lift the member to Senior with its 5% on the same order (the
         # qualifying purchase); this tour checks a cashier's rights, not the level.
         env["vip.program"]._get_for_company(company).guard_qualifying_order = False
         vip_groups = env.ref("vip_loyalty.group_vip_user") | env.ref("vip_loyalty.group_vip_manager")

@@ -1,12 +1,12 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import VipPosCommon
 
 
 @tagged("post_install", "-at_install")
 class TestTillGuards(VipPosCommon):
-    """Issue 14 items 3 and 4 on real synced orders, asked by a POS user with no VIP group."""
+    """Replaced cards and the till's guards on real synced orders, asked by a POS user with no VIP group."""
 
     @classmethod
     def setUpClass(cls):
@@ -52,7 +52,7 @@ class TestTillGuards(VipPosCommon):
         return sum(self.env["vip.points.entry"].search([
             ("partner_id", "=", (partner or self.member).id), ("entry_type", "=", "earn")]).mapped("points"))
 
-    # -- item 3: lost and replaced cards --------------------------------------------------------
+    # -- lost and replaced cards ----------------------------------------------------------------
 
     def test_lost_card_replaced_at_the_till(self):
         old = self.member.vip_card_number
@@ -102,7 +102,17 @@ class TestTillGuards(VipPosCommon):
         wizard.action_confirm()
         self.assertEqual(self.member.vip_card_number, "VIPNEW0001")
 
-    # -- item 4: the till's guards -----------------------------------------------------------------
+    def test_the_member_screen_offers_the_card_replacement_to_advisors(self):
+        view = self.env.ref("vip_loyalty.vip_member_view_form")
+        advisor = new_test_user(self.env, "vip_advisor_card", groups="base.group_user,vip_loyalty.group_vip_advisor")
+        user = new_test_user(self.env, "vip_user_card", groups="base.group_user,vip_loyalty.group_vip_user")
+        arch = self.env["res.partner"].with_user(advisor).get_view(view.id, "form")["arch"]
+        self.assertIn('name="action_vip_replace_card"', arch)
+        self.assertIn('name="vip_channel"', arch, "the member's channel sits next to the consent")
+        arch = self.env["res.partner"].with_user(user).get_view(view.id, "form")["arch"]
+        self.assertNotIn('name="action_vip_replace_card"', arch, "VIP users without advisor rights do not see it")
+
+    # -- the till's guards -------------------------------------------------------------------------
 
     def test_group_order_gets_no_discount_and_no_points(self):
         benefits = self._benefits([(self.product_559, 1, 559.0)], group_order=True)
@@ -176,8 +186,8 @@ class TestTillGuards(VipPosCommon):
     def test_qualifying_purchase_gets_the_new_level_discount(self):
         member_level = self.levels["MEMBER"]
         self.member.sudo().write({"vip_level_id": member_level.id})
-        self.assertTrue(self.levels["SENIOR"].qualifying_order_discount, "seed 003: 立即享受 on by default")
-        # 1000 in one purchase reaches Senior (seed 000): the till shows it and gives Senior's 5% at once.
+        self.assertTrue(self.levels["SENIOR"].qualifying_order_discount, "on by default for Senior")
+        # 1000 in one purchase reaches Senior: the till shows it and gives Senior's 5% at once.
         benefits = self._benefits([(self.product_1000, 1, 1000.0)])
         self.assertEqual(benefits["new_level"]["name"], self.levels["SENIOR"].name)
         self.assertTrue(benefits["new_level"]["discount_applied"])
