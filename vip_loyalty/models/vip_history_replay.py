@@ -303,6 +303,8 @@ class VipHistoryReplay(models.AbstractModel):
         slow |= {r[0] for r in cr.fetchall()}
         if fresh:
             slow = set()
+        else:
+            slow |= self._vip_guarded_members(member_ids, orders)
         fast_ids = [member_id for member_id in member_ids if member_id not in slow]
         if not fast_ids:
             return [], sorted(slow)
@@ -390,6 +392,38 @@ class VipHistoryReplay(models.AbstractModel):
                 balance=balance,
             ))
         return members, sorted(slow)
+
+    def _vip_guarded_members(self, member_ids, orders):
+        """Members the till's guards touched (a group order, a new level's discount on the
+        qualifying order, a staff member): the live order code decides their points and levels."""
+        cr = self.env.cr
+        order_ids = [order_id for member_id in member_ids for order_id in orders[member_id]]
+        cr.execute(
+            """
+            SELECT DISTINCT o.partner_id FROM pos_order o
+             WHERE o.id = ANY(%s) AND (o.vip_group_order OR EXISTS (
+                   SELECT 1 FROM pos_order_line l WHERE l.order_id = o.id AND l.vip_benefit_kind = 'qualifying'))
+            """,
+            [order_ids],
+        )
+        guarded = {row[0] for row in cr.fetchall()}
+        company = self.company_id
+        cr.execute(
+            """
+            SELECT u.partner_id FROM res_users u
+              JOIN res_company_users_rel r ON r.user_id = u.id AND r.cid = %(company)s
+             WHERE u.share IS NOT TRUE AND u.partner_id = ANY(%(members)s)
+            """,
+            {"company": company.id, "members": list(member_ids)},
+        )
+        guarded |= {row[0] for row in cr.fetchall()}
+        if "hr.employee" in self.env and "work_contact_id" in self.env["hr.employee"]._fields:
+            cr.execute(
+                "SELECT work_contact_id FROM hr_employee WHERE company_id = %s AND work_contact_id = ANY(%s)",
+                [company.id, list(member_ids)],
+            )
+            guarded |= {row[0] for row in cr.fetchall()}
+        return guarded & set(member_ids)
 
     def _vip_replay_origins(self, origin_ids):
         """Returned orders: (engine origins with every paid return of them, their customers)."""

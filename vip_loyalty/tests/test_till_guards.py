@@ -1,3 +1,6 @@
+from unittest.mock import patch
+
+from dateutil.relativedelta import relativedelta
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -135,6 +138,25 @@ class TestTillGuards(VipPosCommon):
         self.program.guard_group_orders = False
         self._sync([(self.product_559, 1, 559.0, {})], group_order=True)
         self.assertEqual(self._earned(), 55)
+
+    def test_a_history_rebuild_keeps_the_guards(self):
+        """Past group orders and staff purchases earn nothing after a rebuild either."""
+        buyer = self.env["res.partner"].create({"name": "Corporate buyer", "phone": "+86 139 7000 0001"})
+        staff_user = new_test_user(self.env, "vip_staff_rebuild", groups="base.group_user")
+        staff = staff_user.partner_id.sudo()
+        staff.phone = "+86 139 7000 0002"
+        with patch.object(type(self.env["pos.order"]), "_vip_process_paid", lambda self: None):
+            self._sync([(self.product_559, 2, 559.0, {})], customer=buyer, group_order=True)
+            self._sync([(self.product_559, 1, 559.0, {})], customer=staff)
+            self._sync([(self.product_100, 1, 100.0, {})], customer=buyer)
+        self.assertFalse(self.env["vip.points.entry"].search([("partner_id", "in", (buyer | staff).ids)]))
+        wizard = self.env["vip.history.rebuild"].create({
+            "date_from": self.env.company._vip_today() - relativedelta(months=1), "dry_run": False})
+        wizard.action_rebuild()
+        self.assertEqual(wizard.failed_count, 0)
+        self.assertIn("replayed through the live order code", wizard.log)
+        self.assertEqual(self._earned(buyer), 10, "only the ordinary sale earns")
+        self.assertEqual(self._earned(staff), 0)
 
     def test_staff_purchase_gets_no_discount_and_no_points(self):
         staff = self.cashier.partner_id.sudo()
