@@ -81,3 +81,4 @@ def test_texts_translate_the_engines_phrases():
                                     [lv.Purchase(DAY0, 100.0)], 0, DAY0, 100.0, lv.Policy(), False, False, texts)
     assert decision.rule_description == "任意消费 → 会员"
     assert set(rulebook.PHRASES) >= set(lv.WINDOW_LABELS.values())
+    assert set(lv.WINDOW_LABELS) == set(lv.WINDOWS), "every qualify window has a translatable label"

@@ -99,12 +99,15 @@ PHRASES = (
     "re-evaluation: %(why)s",
     "re-evaluation: %(why)s: %(level)s → %(target)s",
     "rolling 12 months",
+    "rolling 3 months",
+    "rolling 1 month",
     "calendar year",
     "quarter",
     "lifetime",
 )
 WINDOW_LABELS = {
-    "rolling_12m": "rolling 12 months", "calendar_year": "calendar year", "quarter": "quarter", "lifetime": "lifetime",
+    "rolling_12m": "rolling 12 months", "rolling_3m": "rolling 3 months", "rolling_1m": "rolling 1 month",
+    "calendar_year": "calendar year", "quarter": "quarter", "lifetime": "lifetime",
 }
 
 
