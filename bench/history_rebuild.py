@@ -130,14 +130,16 @@ def plain_orm_read(env, company, tag, batch=10_000):
     return time.perf_counter() - start
 
 
-def main():
+def generated_year(default_db):
+    """Parse the options shared with bench/simulation.py, then generate a year of customers and
+    paid orders in the database; returns (args, env, company, first day, today, run tag)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=2_000_000)
     parser.add_argument("--lines-per-order", type=int, default=2)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--refund-rate", type=float, default=0.03)
-    parser.add_argument("--db", default="bench_rebuild")
+    parser.add_argument("--db", default=default_db)
     args = parser.parse_args()
     odoo = prepare()
     ensure_db(odoo, args.db, "point_of_sale,vip_loyalty")
@@ -150,15 +152,26 @@ def main():
                                                tag, args.refund_rate)
     print(f"generated {args.customers} customers, {orders} paid orders ({returns} of them returns), "
           f"{lines} order lines in {time.perf_counter() - start:.1f} s", flush=True)
-    before = peak_mb()
+    return args, env, company, date_from, today, tag
+
+
+def run_rebuild(env, company, date_from, batch):
+    """The rebuild job over the company's unprocessed orders, committed; returns (job, seconds)."""
     job = env["vip.job"].create({
         "kind": "rebuild", "company_id": company.id, "user_id": env.uid, "date_from": date_from,
-        "dry_run": False, "batch_size": args.batch,
+        "dry_run": False, "batch_size": batch,
     })
     start = time.perf_counter()
     job._vip_run_slice(deadline=None, commit=True)  # the cron's code, without its time slices
     elapsed = time.perf_counter() - start
     env.cr.commit()
+    return job, elapsed
+
+
+def main():
+    args, env, company, date_from, _today, tag = generated_year("bench_rebuild")
+    before = peak_mb()
+    job, elapsed = run_rebuild(env, company, date_from, args.batch)
     print(f"rebuilt {job.members_count} members, {job.orders_count} orders "
           f"({job.failed_count} failed) in {elapsed:.1f} s: "
           f"{job.orders_count / elapsed:.0f} orders/s, {job.members_count / elapsed:.1f} members/s")

@@ -16,35 +16,13 @@ period, so orders left by earlier runs are simulated too, while the rebuild take
 orders no run has processed yet.
 """
 
-import argparse
 import time
-import uuid
 
-from _odoo import ensure_db, env_for, prepare
-from history_rebuild import generate, peak_mb
+from history_rebuild import generated_year, peak_mb, run_rebuild
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--lines", type=int, default=2_000_000)
-    parser.add_argument("--lines-per-order", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--refund-rate", type=float, default=0.03)
-    parser.add_argument("--db", default="bench_whatif")
-    args = parser.parse_args()
-    odoo = prepare()
-    ensure_db(odoo, args.db, "point_of_sale,vip_loyalty")
-    env = env_for(odoo, args.db)
-    today = odoo.fields.Date.context_today(env["res.partner"])
-    date_from = today.replace(year=today.year - 1)
-    tag = uuid.uuid4().hex[:6]
-    start = time.perf_counter()
-    company, orders, lines, returns = generate(env, args.customers, args.lines, args.lines_per_order, date_from,
-                                               tag, args.refund_rate)
-    print(f"generated {args.customers} customers, {orders} paid orders ({returns} of them returns), "
-          f"{lines} order lines in {time.perf_counter() - start:.1f} s", flush=True)
-
+    args, env, company, date_from, today, tag = generated_year("bench_whatif")
     env = env(context=dict(env.context, allowed_company_ids=[company.id]))
     simulation = env["vip.simulation"].with_company(company).create({
         "name": f"Bench {tag}", "company_id": company.id, "date_from": date_from, "date_to": today,
@@ -67,14 +45,7 @@ def main():
     print(f"  live: {simulation.live_outstanding} points outstanding, discounts {simulation.live_discount:.2f}; "
           f"scenario: {simulation.scenario_outstanding} points, discounts {simulation.scenario_discount:.2f}")
 
-    job = env["vip.job"].create({
-        "kind": "rebuild", "company_id": company.id, "user_id": env.uid, "date_from": date_from,
-        "dry_run": False, "batch_size": args.batch,
-    })
-    start = time.perf_counter()
-    job._vip_run_slice(deadline=None, commit=True)
-    rebuilt = time.perf_counter() - start
-    env.cr.commit()
+    job, rebuilt = run_rebuild(env, company, date_from, args.batch)
     print(f"rebuilt {job.members_count} members, {job.orders_count} orders in {rebuilt:.1f} s; "
           f"peak RSS {peak_mb():.0f} MB")
     print(f"ratio simulation / rebuild: {simulated / rebuilt:.2f}", flush=True)
