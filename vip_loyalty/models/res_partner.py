@@ -1602,16 +1602,20 @@ class ResPartner(models.Model):
     def _vip_is_staff(self, company):
         """The partner of one of ``company``'s own users or employees."""
         self.ensure_one()
-        users = self.env["res.users"].sudo().with_context(active_test=False).search_count(
-            [("partner_id", "=", self.id), ("share", "=", False), ("company_ids", "in", company.id)], limit=1,
-        )
-        if users:
-            return True
-        if "hr.employee" in self.env and "work_contact_id" in self.env["hr.employee"]._fields:
-            return bool(self.env["hr.employee"].sudo().with_context(active_test=False).search_count(
-                [("work_contact_id", "=", self.id), ("company_id", "=", company.id)], limit=1,
-            ))
-        return False
+        return bool(self._vip_staff_ids(self.ids, company))
+
+    @api.model
+    def _vip_staff_ids(self, partner_ids, company):
+        """Those of ``partner_ids`` who are partners of ``company``'s own users or employees."""
+        staff = set(self.env["res.users"].sudo().with_context(active_test=False).search(
+            [("partner_id", "in", list(partner_ids)), ("share", "=", False), ("company_ids", "in", company.id)],
+        ).partner_id.ids)
+        others = [partner_id for partner_id in partner_ids if partner_id not in staff]
+        if others and "hr.employee" in self.env and "work_contact_id" in self.env["hr.employee"]._fields:
+            staff |= set(self.env["hr.employee"].sudo().with_context(active_test=False).search(
+                [("work_contact_id", "in", others), ("company_id", "=", company.id)],
+            ).work_contact_id.ids)
+        return staff
 
     def _vip_qualifying_level(self, company, program, engine_lines, lines, today):
         """The level this order lifts the member to (counted before member discounts), or nothing."""

@@ -407,22 +407,7 @@ class VipHistoryReplay(models.AbstractModel):
             [order_ids],
         )
         guarded = {row[0] for row in cr.fetchall()}
-        company = self.company_id
-        cr.execute(
-            """
-            SELECT u.partner_id FROM res_users u
-              JOIN res_company_users_rel r ON r.user_id = u.id AND r.cid = %(company)s
-             WHERE u.share IS NOT TRUE AND u.partner_id = ANY(%(members)s)
-            """,
-            {"company": company.id, "members": list(member_ids)},
-        )
-        guarded |= {row[0] for row in cr.fetchall()}
-        if "hr.employee" in self.env and "work_contact_id" in self.env["hr.employee"]._fields:
-            cr.execute(
-                "SELECT work_contact_id FROM hr_employee WHERE company_id = %s AND work_contact_id = ANY(%s)",
-                [company.id, list(member_ids)],
-            )
-            guarded |= {row[0] for row in cr.fetchall()}
+        guarded |= self.env["res.partner"]._vip_staff_ids(member_ids, self.company_id)
         return guarded & set(member_ids)
 
     def _vip_replay_origins(self, origin_ids):
